@@ -1,1 +1,224 @@
-int main() { return 0; }
+// csfpk command line: run, check, drugs, export. Every error is caught here once and mapped to
+// an exit code: 2 input, 3 solver, 4 file I/O, 64 usage, 70 internal.
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/io/csv_export.hpp"
+#include "csfpk/io/data_paths.hpp"
+#include "csfpk/io/drug_library.hpp"
+#include "csfpk/io/result_writer.hpp"
+#include "csfpk/io/run.hpp"
+#include "csfpk/version.hpp"
+
+namespace {
+
+using namespace csfpk;
+
+enum ExitCode : int {
+  kOk = 0,
+  kInputFailure = 2,
+  kSolverFailure = 3,
+  kIoFailure = 4,
+  kUsage = 64,
+  kInternal = 70
+};
+
+std::string utc_now() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::ostringstream out;
+  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  return out.str();
+}
+
+std::string joined_command_line(int argc, char** argv) {
+  std::string line;
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) line += ' ';
+    line += argv[i];
+  }
+  return line;
+}
+
+std::string format_concentration(double ug_per_mL) {
+  std::ostringstream out;
+  out << std::setprecision(4);
+  if (ug_per_mL >= 1.0) {
+    out << ug_per_mL << " ug/mL";
+  } else {
+    out << ug_per_mL * 1000.0 << " ng/mL";
+  }
+  return out.str();
+}
+
+void print_schedule_summary(const InfusionSchedule& schedule) {
+  std::map<std::string, int> counts;
+  for (const auto& e : schedule.events) ++counts[to_string(e.kind)];
+  std::cout << "delivery events:";
+  if (counts.empty()) std::cout << " none";
+  for (const auto& [kind, n] : counts) std::cout << "  " << kind << " " << n;
+  std::cout << "\n";
+  for (const auto& e : schedule.events) {
+    if (e.kind == EventKind::kReservoirEmpty || e.kind == EventKind::kCatheterFault) {
+      std::cout << "  ! " << to_string(e.kind) << " at " << e.time_h << " h: " << e.detail << "\n";
+    }
+  }
+}
+
+void print_run_summary(const RunRecord& record) {
+  const auto& traj = record.trajectory;
+  std::cout << "\nper drug: peak and time-averaged concentration by site\n";
+  for (const auto& drug : traj.drugs) {
+    const double delivered = drug.delivered_ug.empty() ? 0.0 : drug.delivered_ug.back();
+    std::cout << "  " << drug.drug << "  (delivered " << std::setprecision(5) << delivered / 1000.0
+              << " mg, mass balance error " << std::setprecision(2) << drug.mass_balance_relative_error
+              << ")\n";
+    for (std::size_t s = 0; s < traj.sites.size(); ++s) {
+      const auto row = drug.concentration_ug_per_mL.row(static_cast<Eigen::Index>(s));
+      double area = 0.0;
+      for (Eigen::Index i = 1; i < row.size(); ++i) {
+        area += 0.5 * (row[i] + row[i - 1]) *
+                (traj.times_h[static_cast<std::size_t>(i)] - traj.times_h[static_cast<std::size_t>(i - 1)]);
+      }
+      const double span = traj.times_h.back() - traj.times_h.front();
+      std::cout << "    " << std::left << std::setw(10) << traj.sites[s] << std::right
+                << " peak " << std::setw(14) << format_concentration(row.maxCoeff()) << "   mean "
+                << std::setw(14) << format_concentration(span > 0 ? area / span : row[0]) << "\n";
+    }
+  }
+  for (const auto& w : record.warnings) std::cout << "warning: " << w << "\n";
+}
+
+Scenario load(const std::string& path, const std::vector<std::string>& overrides) {
+  return load_scenario(path, overrides, models_directory());
+}
+
+int run_command(const std::string& scenario_path, std::string output,
+                const std::vector<std::string>& overrides, bool overwrite, bool strict,
+                const std::string& command_line) {
+  const Scenario scenario = load(scenario_path, overrides);
+  if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
+  if (std::filesystem::exists(output) && !overwrite) {
+    throw IoError(output + ": the output file exists; pass --overwrite to replace it");
+  }
+  Provenance provenance{kVersion, scenario_path, scenario.text, command_line, utc_now()};
+  RunRecord record = run_scenario(scenario, provenance);
+  if (strict && !record.warnings.empty()) {
+    throw InputError(scenario_path, 0, "pump.reservoir.blend",
+                     record.warnings.front() + " (--strict turns this warning into an error)");
+  }
+  write_result(output, record);
+  std::cout << "csfpk " << kVersion << ": " << scenario.name << " (" << scenario.duration_h
+            << " h, " << record.trajectory.drugs.size() << " drug(s), "
+            << record.trajectory.times_h.size() << " output times)\n";
+  print_schedule_summary(record.schedule);
+  print_run_summary(record);
+  std::cout << "\nresult: " << std::filesystem::absolute(output).string() << "\n";
+  return kOk;
+}
+
+int check_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {
+  const Scenario scenario = load(scenario_path, overrides);
+  const InfusionSchedule schedule = compile_schedule(scenario.program, scenario.duration_h);
+  std::cout << scenario_path << ": ok — " << scenario.name << ", " << scenario.duration_h
+            << " h, model " << scenario.model.name << ", catheter feeds "
+            << scenario.catheter_compartment << "\n";
+  for (const auto& [name, drug] : scenario.drugs) {
+    std::cout << "  " << name << ": delivered " << schedule.delivered_ug(name, scenario.duration_h) / 1000.0
+              << " mg over the run\n";
+  }
+  print_schedule_summary(schedule);
+  for (const auto& w : scenario_warnings(scenario, schedule)) std::cout << "warning: " << w << "\n";
+  return kOk;
+}
+
+int drugs_command() {
+  const DrugLibrary library = DrugLibrary::load(models_directory());
+  std::cout << std::left << std::setw(13) << "drug" << std::setw(16) << "CSF k (1/h)"
+            << std::setw(16) << "plasma V (L)" << std::setw(18) << "plasma CL (L/h)"
+            << "max conc (mg/mL)\n";
+  for (const auto& [name, d] : library.all()) {
+    std::cout << std::left << std::setw(13) << name << std::setw(16) << d.csf_elimination_rate_per_h
+              << std::setw(16) << d.plasma_volume_mL / 1000.0 << std::setw(18)
+              << d.plasma_clearance_mL_per_h / 1000.0
+              << (d.max_concentration_ug_per_mL ? std::to_string(*d.max_concentration_ug_per_mL / 1000.0)
+                                                : std::string("-"))
+              << "\n";
+  }
+  std::cout << "\nsources: " << models_directory() << "/drugs/<drug>.yaml\n";
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"csfpk — intrathecal drug delivery and CSF transport simulator.\n"
+               "A research tool, not a dosing device."};
+  app.set_version_flag("--version", std::string("csfpk ") + kVersion);
+  app.require_subcommand(1);
+
+  std::string scenario_path;
+  std::string output;
+  std::vector<std::string> overrides;
+  bool overwrite = false;
+  bool strict = false;
+  auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 result file");
+  run->add_option("scenario", scenario_path, "scenario YAML file")->required();
+  run->add_option("-o,--output", output, "result file (default: <scenario>.h5)");
+  run->add_option("--set", overrides, "override a scenario field: PATH=VALUE (repeatable)");
+  run->add_flag("--overwrite", overwrite, "replace an existing result file");
+  run->add_flag("--strict", strict, "treat consensus-maximum warnings as errors");
+
+  auto* check = app.add_subcommand("check", "validate a scenario and compile its pump program");
+  check->add_option("scenario", scenario_path, "scenario YAML file")->required();
+  check->add_option("--set", overrides, "override a scenario field: PATH=VALUE (repeatable)");
+
+  auto* drugs = app.add_subcommand("drugs", "list the drug library");
+
+  std::string result_path;
+  std::string csv_path;
+  auto* exporter = app.add_subcommand("export", "export a result file as long-format CSV");
+  exporter->add_option("result", result_path, "result HDF5 file")->required();
+  exporter->add_option("--csv", csv_path, "CSV file to write")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? kOk : kUsage;
+  }
+
+  try {
+    if (*run) return run_command(scenario_path, output, overrides, overwrite, strict,
+                                 joined_command_line(argc, argv));
+    if (*check) return check_command(scenario_path, overrides);
+    if (*drugs) return drugs_command();
+    if (*exporter) {
+      export_csv(result_path, csv_path);
+      std::cout << "wrote " << csv_path << "\n";
+      return kOk;
+    }
+  } catch (const InputError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kInputFailure;
+  } catch (const SolverError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kSolverFailure;
+  } catch (const IoError& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return kIoFailure;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n";
+    return kInternal;
+  }
+  return kUsage;
+}

@@ -1,1 +1,481 @@
-// placeholder
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/core/text.hpp"
+#include "csfpk/domain/vertebral_level.hpp"
+#include "csfpk/io/drug_library.hpp"
+#include "csfpk/io/model_loader.hpp"
+#include "csfpk/io/scenario.hpp"
+#include "csfpk/io/yaml_node.hpp"
+
+namespace csfpk {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace units;
+
+// Beyond this many output samples per drug and site the result file grows past what a single
+// run needs; sweeps choose a coarser resolution.
+constexpr double kMaxOutputSamples = 2e6;
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path, 0, "", "cannot open the scenario file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Applies "a.b.0.c=value" to the parsed tree; returns the YamlNode-style path ("a.b[0].c").
+std::string apply_override(YAML::Node root, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError("--set", 0, assignment, "expected PATH=VALUE, e.g. pump.basal='0.4 mL/day'");
+  }
+  const std::string dotted = assignment.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw InputError("--set", 0, dotted, "malformed value: " + e.msg);
+  }
+  std::vector<std::string> keys;
+  std::stringstream parts(dotted);
+  for (std::string key; std::getline(parts, key, '.');) keys.push_back(key);
+  std::string path;
+  std::vector<YAML::Node> chain{root};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string& key = keys[i];
+    YAML::Node current = chain.back();
+    const bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
+    if (index) {
+      const std::size_t n = std::stoul(key);
+      if (!current.IsSequence() || n >= current.size()) {
+        throw InputError("--set", 0, dotted, "'" + path + "' has no item " + key);
+      }
+      path += "[" + key + "]";
+      chain.push_back(current[n]);
+    } else {
+      if (key.empty() || (current.IsDefined() && !current.IsNull() && !current.IsMap())) {
+        throw InputError("--set", 0, dotted, "cannot set a field inside '" + path + "'");
+      }
+      path += (path.empty() ? "" : ".") + key;
+      chain.push_back(current[key]);
+    }
+  }
+  chain.back() = value;
+  return path;
+}
+
+class ScenarioReader {
+ public:
+  ScenarioReader(const YamlNode& root, const std::string& models_dir, const std::string& file)
+      : root_(root), models_dir_(models_dir), file_(file), library_(DrugLibrary::load(models_dir)) {}
+
+  Scenario read() {
+    root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
+                      "injections", "output", "solver"});
+    Scenario s;
+    s.file = file_;
+    s.name = root_.at("name").text();
+    if (const auto d = root_.find("description")) s.description = d->text();
+    duration_node_ = std::make_unique<YamlNode>(root_.at("duration"));
+    s.duration_h = duration_node_->positive_quantity(kTime);
+    read_model(s);
+    read_pump(root_.at("pump"), s.program);
+    read_catheter(s);
+    if (const auto injections = root_.find("injections")) read_injections(*injections, s);
+    collect_drugs(s);
+    read_output(s);
+    if (const auto solver = root_.find("solver")) read_solver(*solver, s.solver);
+    return s;
+  }
+
+ private:
+  void read_model(Scenario& s) {
+    const YamlNode model = root_.at("model");
+    model.allow_only({"type", "compartments"});
+    if (const auto type = model.find("type"); type && type->text() != "compartmental") {
+      type->fail("expected 'compartmental' (the only model type of this version), got '" +
+                 type->text() + "'");
+    }
+    const YamlNode compartments = model.at("compartments");
+    const std::string name = compartments.text();
+    fs::path path = name;
+    if (path.extension() == ".yaml") {
+      if (path.is_relative()) path = fs::path(file_).parent_path() / path;
+    } else {
+      path = fs::path(models_dir_) / "compartments" / (name + ".yaml");
+    }
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      std::vector<std::string> known;
+      for (const auto& entry : fs::directory_iterator(fs::path(models_dir_) / "compartments", ec)) {
+        known.push_back(entry.path().stem().string());
+      }
+      const std::string hint = closest_match(name, known);
+      compartments.fail("no compartment model '" + name + "'" +
+                        (hint.empty() ? "; available: " + join_alternatives(known)
+                                      : "; did you mean '" + hint + "'?"));
+    }
+    s.model = load_compartment_model(path.string());
+    s.catheter_compartment = s.model.catheter_compartment;
+  }
+
+  // Blend: drug name → concentration; every drug must be in the library.
+  Blend read_blend(const YamlNode& node) {
+    Blend blend;
+    for (const auto& [drug, value] : node.entries()) {
+      require_known_drug(drug, value);
+      blend[drug] = value.non_negative_quantity(kConcentration);
+    }
+    if (blend.empty()) node.fail("a blend needs at least one drug");
+    return blend;
+  }
+
+  void require_known_drug(const std::string& drug, const YamlNode& where) {
+    if (library_.contains(drug)) return;
+    const std::string hint = closest_match(drug, library_.names());
+    where.fail("unknown drug '" + drug + "'" +
+               (hint.empty() ? "; the library has " + join_alternatives(library_.names())
+                             : "; did you mean '" + hint + "'?"));
+  }
+
+  double time_within_run(const YamlNode& node) {
+    const double t = node.non_negative_quantity(kTime);
+    if (t > duration_h()) node.fail("is after the end of the run (" + duration_node_->text() + ")");
+    return t;
+  }
+  double duration_h() const { return duration_node_->quantity(kTime); }
+
+  void read_pump(const YamlNode& pump, PumpProgram& program) {
+    pump.allow_only({"reservoir", "basal", "periodic_boluses", "boluses", "patient_boluses",
+                     "refills", "rate_multiplier"});
+    read_reservoir(pump.at("reservoir"), program.reservoir);
+    if (const auto basal = pump.find("basal")) read_basal(*basal, program.basal);
+    if (const auto periodic = pump.find("periodic_boluses")) {
+      for (const auto& item : periodic->items()) read_periodic(item, program.periodic_boluses);
+    }
+    if (const auto boluses = pump.find("boluses")) {
+      for (const auto& item : boluses->items()) {
+        item.allow_only({"at", "volume", "duration"});
+        OneOffBolus bolus;
+        bolus.time_h = time_within_run(item.at("at"));
+        bolus.volume_mL = item.at("volume").positive_quantity(kVolume);
+        if (const auto d = item.find("duration")) bolus.duration_h = d->non_negative_quantity(kTime);
+        program.one_off_boluses.push_back(bolus);
+      }
+    }
+    if (const auto patient = pump.find("patient_boluses")) {
+      program.patient_boluses = read_patient_boluses(*patient);
+    }
+    if (const auto refills = pump.find("refills")) read_refills(*refills, program.reservoir);
+    if (const auto multiplier = pump.find("rate_multiplier")) {
+      program.rate_multiplier = multiplier->number();
+      if (!(program.rate_multiplier > 0.0) || program.rate_multiplier > 2.0) {
+        multiplier->fail("expected a multiplier of the programmed rate between 0 and 2 (e.g. " +
+                         std::string("1.025 for a pump running 2.5 % fast), got '") +
+                         multiplier->text() + "'");
+      }
+    }
+  }
+
+  void read_reservoir(const YamlNode& node, Reservoir& reservoir) {
+    node.allow_only({"capacity", "volume", "low_alarm", "blend"});
+    reservoir.capacity_mL = node.at("capacity").positive_quantity(kVolume);
+    const YamlNode volume = node.at("volume");
+    reservoir.initial_volume_mL = volume.non_negative_quantity(kVolume);
+    if (reservoir.initial_volume_mL > reservoir.capacity_mL) {
+      volume.fail("is above the reservoir capacity (" + node.at("capacity").text() + ")");
+    }
+    if (const auto alarm = node.find("low_alarm")) {
+      reservoir.low_alarm_mL = alarm->non_negative_quantity(kVolume);
+    }
+    reservoir.blend = read_blend(node.at("blend"));
+  }
+
+  void read_basal(const YamlNode& node, BasalProgram& basal) {
+    if (node.is_scalar()) {
+      basal.steps.push_back({0.0, node.non_negative_quantity(kVolumeRate)});
+      return;
+    }
+    for (const auto& item : node.items()) {
+      item.allow_only({"from", "rate"});
+      const YamlNode from = item.at("from");
+      const double start = from.clock_time();
+      if (!basal.steps.empty() && start <= basal.steps.back().start_of_day_h) {
+        from.fail("flex steps must be listed in increasing time of day");
+      }
+      basal.steps.push_back({start, item.at("rate").non_negative_quantity(kVolumeRate)});
+    }
+    if (basal.steps.empty()) node.fail("a flex program needs at least one step");
+  }
+
+  void read_periodic(const YamlNode& item, std::vector<PeriodicBolus>& out) {
+    item.allow_only({"volume", "duration", "every", "start", "until", "daily_at"});
+    PeriodicBolus bolus;
+    bolus.volume_mL = item.at("volume").positive_quantity(kVolume);
+    if (const auto d = item.find("duration")) bolus.duration_h = d->non_negative_quantity(kTime);
+    if (const auto until = item.find("until")) bolus.end_h = time_within_run(*until);
+    if (const auto daily = item.find("daily_at")) {
+      if (item.find("every") || item.find("start")) {
+        daily->fail("give either daily_at or every/start, not both");
+      }
+      for (const auto& time : daily->items()) {
+        PeriodicBolus at = bolus;
+        at.interval_h = 24.0;
+        at.start_h = time.clock_time();
+        check_fits_interval(item, at);
+        out.push_back(at);
+      }
+      return;
+    }
+    bolus.interval_h = item.at("every").positive_quantity(kTime);
+    if (const auto start = item.find("start")) bolus.start_h = time_within_run(*start);
+    check_fits_interval(item, bolus);
+    out.push_back(bolus);
+  }
+
+  static void check_fits_interval(const YamlNode& item, const PeriodicBolus& bolus) {
+    if (bolus.duration_h >= bolus.interval_h) {
+      item.at("duration").fail("a bolus of " + item.at("duration").text() +
+                               " does not fit in its interval; it must be shorter");
+    }
+  }
+
+  PatientBolusProgram read_patient_boluses(const YamlNode& node) {
+    node.allow_only({"volume", "duration", "lockout", "max_per_day", "requests", "requests_daily_at"});
+    PatientBolusProgram p;
+    p.volume_mL = node.at("volume").positive_quantity(kVolume);
+    if (const auto d = node.find("duration")) p.duration_h = d->non_negative_quantity(kTime);
+    const YamlNode lockout = node.at("lockout");
+    p.lockout_h = lockout.non_negative_quantity(kTime);
+    if (p.lockout_h > 24.0) lockout.fail("a lockout longer than a day (24 h) is not programmable");
+    const YamlNode max = node.at("max_per_day");
+    p.max_per_day = max.integer();
+    if (p.max_per_day < 1 || p.max_per_day > 96) max.fail("expected 1 to 96 boluses per day");
+    if (const auto requests = node.find("requests")) {
+      for (const auto& r : requests->items()) p.request_times_h.push_back(time_within_run(r));
+    }
+    if (const auto daily = node.find("requests_daily_at")) {
+      for (const auto& r : daily->items()) {
+        for (double t = r.clock_time(); t <= duration_h(); t += 24.0) p.request_times_h.push_back(t);
+      }
+    }
+    std::sort(p.request_times_h.begin(), p.request_times_h.end());
+    return p;
+  }
+
+  void read_refills(const YamlNode& node, Reservoir& reservoir) {
+    const auto check_volume = [&](const YamlNode& volume) {
+      const double v = volume.positive_quantity(kVolume);
+      if (v > reservoir.capacity_mL) {
+        volume.fail("refill volume is above the reservoir capacity (" +
+                    root_.at("pump").at("reservoir").at("capacity").text() + ")");
+      }
+      return v;
+    };
+    if (node.is_map()) {  // every N days
+      node.allow_only({"every", "volume", "blend", "first"});
+      const double every = node.at("every").positive_quantity(kTime);
+      const double volume = check_volume(node.at("volume"));
+      std::optional<Blend> blend;
+      if (const auto b = node.find("blend")) blend = read_blend(*b);
+      double t = every;
+      if (const auto first = node.find("first")) t = time_within_run(*first);
+      for (; t <= duration_h(); t += every) reservoir.refills.push_back({t, volume, blend});
+      return;
+    }
+    for (const auto& item : node.items()) {
+      item.allow_only({"at", "volume", "blend"});
+      Refill refill;
+      refill.time_h = time_within_run(item.at("at"));
+      refill.fill_to_mL = check_volume(item.at("volume"));
+      if (const auto b = item.find("blend")) refill.blend = read_blend(*b);
+      if (!reservoir.refills.empty() && refill.time_h <= reservoir.refills.back().time_h) {
+        item.at("at").fail("refills must be listed in time order");
+      }
+      reservoir.refills.push_back(refill);
+    }
+  }
+
+  void read_catheter(Scenario& s) {
+    const auto catheter = root_.find("catheter");
+    if (!catheter) return;
+    catheter->allow_only({"tip", "dead_volume", "primed", "faults"});
+    if (const auto tip = catheter->find("tip")) {
+      const std::string text = tip->text();
+      if (const auto level = vertebral_level_index(text)) {
+        const CompartmentSpec* c = s.model.compartment_at_level(*level);
+        if (c == nullptr) tip->fail("level " + text + " lies in no compartment of the model");
+        s.catheter_compartment = c->name;
+      } else if (s.model.find(text) != nullptr) {
+        s.catheter_compartment = text;
+      } else {
+        tip->fail("expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S5) or a compartment of "
+                  "the model, got '" + text + "'");
+      }
+    }
+    if (const auto dead = catheter->find("dead_volume")) {
+      s.program.catheter.dead_volume_mL = dead->non_negative_quantity(kVolume);
+    }
+    if (const auto primed = catheter->find("primed")) s.program.catheter.primed = primed->boolean();
+    if (const auto faults = catheter->find("faults")) {
+      for (const auto& item : faults->items()) {
+        item.allow_only({"type", "from", "until"});
+        CatheterFault fault;
+        const YamlNode type = item.at("type");
+        if (type.text() == "occlusion") {
+          fault.kind = FaultKind::kOcclusion;
+        } else if (type.text() == "disconnection") {
+          fault.kind = FaultKind::kDisconnection;
+        } else {
+          type.fail("expected occlusion or disconnection, got '" + type.text() + "'");
+        }
+        fault.start_h = time_within_run(item.at("from"));
+        if (const auto until = item.find("until")) {
+          fault.end_h = time_within_run(*until);
+          if (*fault.end_h <= fault.start_h) until->fail("must be after 'from'");
+        }
+        s.program.faults.push_back(fault);
+      }
+    }
+  }
+
+  void read_injections(const YamlNode& node, Scenario& s) {
+    for (const auto& item : node.items()) {
+      item.allow_only({"at", "duration", "site", "dose"});
+      DirectInjection injection;
+      injection.time_h = time_within_run(item.at("at"));
+      if (const auto d = item.find("duration")) injection.duration_h = d->non_negative_quantity(kTime);
+      if (const auto site = item.find("site")) {
+        injection.site = site->text();
+        if (s.model.find(injection.site) == nullptr) {
+          if (const auto level = vertebral_level_index(injection.site)) {
+            const CompartmentSpec* c = s.model.compartment_at_level(*level);
+            if (c == nullptr) site->fail("level " + injection.site + " lies in no compartment");
+            injection.site = c->name;
+          } else {
+            site->fail("expected a vertebral level or a compartment of the model, got '" +
+                       injection.site + "'");
+          }
+        }
+      }
+      for (const auto& [drug, dose] : item.at("dose").entries()) {
+        require_known_drug(drug, dose);
+        injection.dose_ug[drug] = dose.positive_quantity(kMass);
+      }
+      s.program.direct_injections.push_back(injection);
+    }
+  }
+
+  void collect_drugs(Scenario& s) {
+    std::set<std::string> names;
+    for (const auto& entry : s.program.reservoir.blend) names.insert(entry.first);
+    for (const auto& refill : s.program.reservoir.refills) {
+      if (refill.blend) {
+        for (const auto& entry : *refill.blend) names.insert(entry.first);
+      }
+    }
+    for (const auto& injection : s.program.direct_injections) {
+      for (const auto& entry : injection.dose_ug) names.insert(entry.first);
+    }
+    for (const auto& name : names) s.drugs[name] = library_.get(name);
+    if (const auto overrides = root_.find("drugs")) {
+      for (const auto& [name, values] : overrides->entries()) {
+        require_known_drug(name, values);
+        if (names.count(name) == 0) {
+          values.fail("drug '" + name + "' is not delivered in this scenario");
+        }
+        apply_drug_overrides(s.drugs[name], values);
+      }
+    }
+  }
+
+  void read_output(Scenario& s) {
+    double interval = 1.0;
+    if (const auto output = root_.find("output")) {
+      output->allow_only({"interval", "times"});
+      if (const auto times = output->find("times")) {
+        for (const auto& t : times->items()) s.output_times_h.push_back(time_within_run(t));
+        if (!std::is_sorted(s.output_times_h.begin(), s.output_times_h.end())) {
+          times->fail("output times must be increasing");
+        }
+        return;
+      }
+      if (const auto i = output->find("interval")) {
+        interval = i->positive_quantity(kTime);
+        if (s.duration_h / interval > kMaxOutputSamples) {
+          i->fail("gives more than 2 000 000 samples per site; choose a longer interval");
+        }
+      }
+    }
+    const auto count = static_cast<std::size_t>(std::floor(s.duration_h / interval * (1 + 1e-12)));
+    for (std::size_t i = 0; i <= count; ++i) s.output_times_h.push_back(static_cast<double>(i) * interval);
+    if (s.output_times_h.back() < s.duration_h * (1 - 1e-12)) s.output_times_h.push_back(s.duration_h);
+  }
+
+  static void read_solver(const YamlNode& node, SolverOptions& options) {
+    node.allow_only({"method", "rtol", "atol"});
+    if (const auto method = node.find("method")) {
+      if (method->text() == "cvode") {
+        options.method = SolverMethod::kCvode;
+      } else if (method->text() == "exact") {
+        options.method = SolverMethod::kExact;
+      } else {
+        method->fail("expected cvode or exact, got '" + method->text() + "'");
+      }
+    }
+    if (const auto rtol = node.find("rtol")) {
+      options.relative_tolerance = rtol->number();
+      if (!(options.relative_tolerance >= 1e-14 && options.relative_tolerance <= 1e-2)) {
+        rtol->fail("expected a relative tolerance between 1e-14 and 1e-2");
+      }
+    }
+    if (const auto atol = node.find("atol")) {
+      options.absolute_tolerance_ug_per_mL = atol->positive_quantity(kConcentration);
+    }
+  }
+
+  const YamlNode& root_;
+  std::string models_dir_;
+  std::string file_;
+  DrugLibrary library_;
+  std::unique_ptr<YamlNode> duration_node_;
+};
+
+}  // namespace
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                       const std::string& models_dir) {
+  auto source = std::make_shared<YamlSource>();
+  source->file = path;
+  std::string text = read_text(path);
+  if (!overrides.empty()) {
+    YamlNode parsed = YamlNode::load_string(text, source);
+    YAML::Node tree = parsed.raw();
+    for (const auto& assignment : overrides) {
+      source->overridden_paths.insert(apply_override(tree, assignment));
+    }
+    YAML::Emitter out;
+    out << tree;
+    text = std::string(out.c_str()) + "\n";
+    // Line numbers still refer to the user's file for fields that were not overridden.
+    const YamlNode root(tree, source, "");
+    Scenario s = ScenarioReader(root, models_dir, path).read();
+    s.text = text;
+    return s;
+  }
+  const YamlNode root = YamlNode::load_string(text, source);
+  Scenario s = ScenarioReader(root, models_dir, path).read();
+  s.text = text;
+  return s;
+}
+
+}  // namespace csfpk

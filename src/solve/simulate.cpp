@@ -1,1 +1,120 @@
-// placeholder
+#include "csfpk/solve/simulate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/solve/linear_integrator.hpp"
+
+namespace csfpk {
+namespace {
+
+// The matrix exponential is dense in the state count; beyond this it is slower than CVODE and
+// its memory grows quadratically.
+constexpr int kMaxExactStates = 400;
+
+bool same_time(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a)); }
+
+class TrajectoryRecorder {
+ public:
+  TrajectoryRecorder(const LinearSystem& system, const InfusionSchedule& schedule,
+                     std::size_t output_count)
+      : system_(system), schedule_(schedule) {
+    result_.drug = system.drug;
+    result_.concentration_ug_per_mL.resize(static_cast<Eigen::Index>(system.site_states.size()),
+                                           static_cast<Eigen::Index>(output_count));
+  }
+
+  void record(std::size_t column, double t, const Eigen::VectorXd& x) {
+    const auto col = static_cast<Eigen::Index>(column);
+    for (std::size_t s = 0; s < system_.site_states.size(); ++s) {
+      const auto state = static_cast<std::size_t>(system_.site_states[s]);
+      result_.concentration_ug_per_mL(static_cast<Eigen::Index>(s), col) =
+          x[static_cast<Eigen::Index>(state)] / system_.volume_mL[state];
+    }
+    const double eliminated = x[system_.eliminated_state];
+    result_.eliminated_ug.push_back(eliminated);
+    result_.in_body_ug.push_back(x.sum() - eliminated);
+    result_.delivered_ug.push_back(schedule_.delivered_ug(system_.drug, t));
+  }
+
+  DrugTrajectory finish() {
+    double worst = 0.0;
+    double scale = 0.0;
+    for (std::size_t i = 0; i < result_.delivered_ug.size(); ++i) {
+      worst = std::max(worst, std::abs(result_.delivered_ug[i] - result_.in_body_ug[i] -
+                                       result_.eliminated_ug[i]));
+      scale = std::max(scale, result_.delivered_ug[i]);
+    }
+    result_.mass_balance_relative_error = scale > 0.0 ? worst / scale : worst;
+    return std::move(result_);
+  }
+
+ private:
+  const LinearSystem& system_;
+  const InfusionSchedule& schedule_;
+  DrugTrajectory result_;
+};
+
+}  // namespace
+
+DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& schedule,
+                        const std::vector<double>& output_times_h, const SolverOptions& options) {
+  const auto& breaks = schedule.breakpoints_h;
+  if (breaks.size() < 2) throw SolverError(system.drug, 0.0, "the schedule has no time span");
+  if (!std::is_sorted(output_times_h.begin(), output_times_h.end()) ||
+      (!output_times_h.empty() &&
+       (output_times_h.front() < 0.0 || output_times_h.back() > schedule.horizon_h * (1 + 1e-12)))) {
+    throw SolverError(system.drug, 0.0, "output times must be sorted and within the run");
+  }
+  if (options.method == SolverMethod::kExact && system.size() > kMaxExactStates) {
+    throw SolverError(system.drug, 0.0,
+                      "the exact (matrix exponential) method is limited to " +
+                          std::to_string(kMaxExactStates) + " states; use cvode");
+  }
+  const auto integrator = options.method == SolverMethod::kExact
+                              ? make_exact_integrator(system)
+                              : make_cvode_integrator(system, options);
+
+  // Input vector per breakpoint interval for this drug.
+  const std::size_t intervals = breaks.size() - 1;
+  std::vector<Eigen::VectorXd> inputs(intervals, Eigen::VectorXd::Zero(system.size()));
+  for (const auto& piece : schedule.pieces) {
+    if (piece.drug != system.drug) continue;
+    const auto after = std::upper_bound(breaks.begin(), breaks.end(), piece.start_h + 1e-12 *
+                                        std::max(1.0, piece.start_h));
+    const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
+    inputs[std::min(k, intervals - 1)][system.input_state(piece.route)] += piece.mass_rate_ug_per_h;
+  }
+
+  TrajectoryRecorder recorder(system, schedule, output_times_h.size());
+  Eigen::VectorXd x = Eigen::VectorXd::Zero(system.size());
+  std::size_t next_output = 0;
+  std::size_t next_impulse = 0;
+  const auto& impulses = schedule.impulses;
+  for (std::size_t k = 0; k < breaks.size(); ++k) {
+    const double t = breaks[k];
+    for (; next_impulse < impulses.size() && impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
+         ++next_impulse) {
+      const Impulse& impulse = impulses[next_impulse];
+      if (impulse.drug == system.drug) x[system.input_state(impulse.route)] += impulse.mass_ug;
+    }
+    while (next_output < output_times_h.size() && same_time(output_times_h[next_output], t)) {
+      recorder.record(next_output, output_times_h[next_output], x);
+      ++next_output;
+    }
+    if (k + 1 == breaks.size()) break;
+    const double t_end = breaks[k + 1];
+    integrator->start_interval(t, t_end, x, inputs[k]);
+    while (next_output < output_times_h.size() && output_times_h[next_output] < t_end &&
+           !same_time(output_times_h[next_output], t_end)) {
+      recorder.record(next_output, output_times_h[next_output],
+                      integrator->advance_to(output_times_h[next_output]));
+      ++next_output;
+    }
+    x = integrator->advance_to(t_end);
+  }
+  return recorder.finish();
+}
+
+}  // namespace csfpk

@@ -1,0 +1,17 @@
+#pragma once
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace csfpk {
+
+// Edit distance, for did-you-mean suggestions.
+std::size_t levenshtein_distance(std::string_view a, std::string_view b);
+
+// The closest candidate within a small edit distance, or empty.
+std::string closest_match(std::string_view word, const std::vector<std::string>& candidates);
+
+// "a, b or c"
+std::string join_alternatives(const std::vector<std::string>& items);
+
+}  // namespace csfpk

@@ -1,0 +1,40 @@
+#pragma once
+// A drug's transport and disposition parameters in internal units. Values come from
+// models/drugs/<name>.yaml, each with its literature source, and may be overridden per scenario.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csfpk/domain/pump_program.hpp"
+
+namespace csfpk {
+
+// Peripheral compartment of a two-compartment plasma disposition.
+struct PeripheralCompartment {
+  double volume_mL = 0.0;
+  double intercompartmental_clearance_mL_per_h = 0.0;
+};
+
+struct Drug {
+  std::string name;
+  std::string description;
+  // Lumped first-order loss from spinal/cranial CSF to blood (and epidural space), 1/h.
+  double csf_elimination_rate_per_h = 0.0;
+  double plasma_volume_mL = 0.0;
+  double plasma_clearance_mL_per_h = 0.0;
+  std::optional<PeripheralCompartment> peripheral;
+  double molecular_diffusivity_cm2_per_h = 0.0;
+  // Consensus maxima (PACC); exceeding them is a recorded warning, or an error with --strict.
+  std::optional<double> max_concentration_ug_per_mL;
+  std::optional<double> max_daily_dose_ug;
+  // Parameter name → literature source, for provenance and `csfpk drugs`.
+  std::map<std::string, std::string> sources;
+};
+
+// Messages for every blend concentration and programmed daily dose above a drug's consensus
+// maximum. `daily_volume_mL` is the largest programmed volume per 24 h.
+std::vector<std::string> consensus_warnings(const std::map<std::string, Drug>& drugs,
+                                            const Blend& blend, double daily_volume_mL);
+
+}  // namespace csfpk

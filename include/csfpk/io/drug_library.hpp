@@ -1,0 +1,32 @@
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "csfpk/domain/drug.hpp"
+#include "csfpk/io/yaml_node.hpp"
+
+namespace csfpk {
+
+// Every models/drugs/*.yaml, keyed by drug name.
+class DrugLibrary {
+ public:
+  static DrugLibrary load(const std::string& models_dir);
+
+  const Drug& get(const std::string& name) const;  // std::out_of_range if absent
+  bool contains(const std::string& name) const { return drugs_.count(name) > 0; }
+  std::vector<std::string> names() const;
+  const std::map<std::string, Drug>& all() const { return drugs_; }
+
+ private:
+  std::map<std::string, Drug> drugs_;
+};
+
+// Reads one drug file; used by the library and by tests.
+Drug parse_drug(const YamlNode& root);
+
+// Applies a scenario's `drugs.<name>` overrides (same field names as the drug files, values
+// without sources).
+void apply_drug_overrides(Drug& drug, const YamlNode& overrides);
+
+}  // namespace csfpk

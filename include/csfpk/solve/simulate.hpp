@@ -1,0 +1,17 @@
+#pragma once
+#include <vector>
+
+#include "csfpk/domain/infusion_schedule.hpp"
+#include "csfpk/models/linear_system.hpp"
+#include "csfpk/solve/solver_options.hpp"
+#include "csfpk/solve/trajectory.hpp"
+
+namespace csfpk {
+
+// Solves one drug's system under the compiled schedule from zero initial amounts and samples
+// it at `output_times_h` (sorted, within [0, horizon]). Values at a breakpoint include the
+// impulses given at that instant. Throws SolverError naming drug and time.
+DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& schedule,
+                        const std::vector<double>& output_times_h, const SolverOptions& options);
+
+}  // namespace csfpk
