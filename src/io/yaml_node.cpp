@@ -122,8 +122,8 @@ double YamlNode::quantity(units::Dimension expected) const {
   try {
     return units::parse_as(value, expected);
   } catch (const UnitError& e) {
-    fail(std::string(e.what()) +
-         (e.what() == std::string("does not start with a number") ? " (got '" + value + "')" : ""));
+    const std::string message = e.what();
+    fail(message.find("got '") == std::string::npos ? message + " (got '" + value + "')" : message);
   }
 }
 
