@@ -1,1 +1,78 @@
-// placeholder
+#include "csfpk/io/csv_export.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string_view>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/io/result_reader.hpp"
+
+namespace csfpk {
+namespace {
+
+void append_number(std::string& row, double value) {
+  // Shortest round-trip form: full precision without %.17g's noise digits (0.1, not 0.1000…01).
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  row.append(buffer, ec == std::errc() ? end : buffer);
+}
+
+// RFC 4180: quote only fields that need it, doubling embedded quotes.
+void append_text(std::string& row, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    row += text;
+    return;
+  }
+  row += '"';
+  for (char c : text) {
+    if (c == '"') row += '"';
+    row += c;
+  }
+  row += '"';
+}
+
+}  // namespace
+
+void export_csv(const std::string& h5_path, const std::string& csv_path) {
+  const ResultFile result = read_result(h5_path);
+  const Trajectory& trajectory = result.record.trajectory;
+
+  std::ofstream out(csv_path, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    throw IoError(csv_path + ": cannot create CSV file: " + std::strerror(errno));
+  }
+  out << "run,drug,site,position_cm,time_h,concentration_ug_per_mL\n";
+
+  // A result file holds one run, so `run` is 0 until sweep files carry a run dimension.
+  // Trajectory has no site positions yet, so every site is written as non-spatial (empty
+  // position_cm).
+  std::string row;
+  for (const DrugTrajectory& drug : trajectory.drugs) {
+    for (std::size_t s = 0; s < trajectory.sites.size(); ++s) {
+      for (std::size_t t = 0; t < trajectory.times_h.size(); ++t) {
+        row.assign("0,");
+        append_text(row, drug.drug);
+        row += ',';
+        append_text(row, trajectory.sites[s]);
+        row += ",,";
+        append_number(row, trajectory.times_h[t]);
+        row += ',';
+        append_number(row, drug.concentration_ug_per_mL(static_cast<Eigen::Index>(s),
+                                                        static_cast<Eigen::Index>(t)));
+        row += '\n';
+        out.write(row.data(), static_cast<std::streamsize>(row.size()));
+      }
+    }
+  }
+  out.close();
+  if (!out) {
+    std::error_code ignored;
+    std::filesystem::remove(csv_path, ignored);
+    throw IoError(csv_path + ": cannot write CSV file (disk full?)");
+  }
+}
+
+}  // namespace csfpk

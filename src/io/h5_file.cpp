@@ -1,1 +1,362 @@
-// placeholder
+#include "csfpk/io/h5_file.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <functional>
+#include <numeric>
+
+#include "csfpk/core/errors.hpp"
+
+namespace csfpk::h5 {
+namespace {
+
+// The most specific description on HDF5's error stack ("unable to open file: ... No such file
+// or directory"), or "" when the stack is empty. Must run before any other HDF5 call, because
+// every API call clears the stack on entry.
+std::string innermost_hdf5_message() {
+  std::string message;
+  auto keep_first = [](unsigned n, const H5E_error2_t* error, void* data) -> herr_t {
+    // Walking upward starts at the innermost frame, where the library says what went wrong
+    // rather than which API function failed.
+    if (n == 0 && error->desc != nullptr) *static_cast<std::string*>(data) = error->desc;
+    return 0;
+  };
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_first, &message);
+  // For failed system calls HDF5 lists name, errno, flags, ...; the strerror text is the part a
+  // user can act on.
+  constexpr std::string_view kMarker = "error message = '";
+  if (const auto start = message.find(kMarker); start != std::string::npos) {
+    const auto begin = start + kMarker.size();
+    if (const auto end = message.find('\'', begin); end != std::string::npos) {
+      return message.substr(begin, end - begin);
+    }
+  }
+  return message;
+}
+
+std::string object_name(hid_t object) {
+  const ssize_t length = H5Iget_name(object, nullptr, 0);
+  if (length <= 0) return "?";
+  std::string name(static_cast<std::size_t>(length) + 1, '\0');
+  H5Iget_name(object, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(length));
+  // Root-level variables are what users know by name ("concentration", not "/concentration").
+  if (name.size() > 1 && name.front() == '/' && name.find('/', 1) == std::string::npos) {
+    name.erase(0, 1);
+  }
+  return name;
+}
+
+std::size_t element_count(std::span<const hsize_t> dims) {
+  return std::accumulate(dims.begin(), dims.end(), std::size_t{1},
+                         [](std::size_t a, hsize_t b) { return a * static_cast<std::size_t>(b); });
+}
+
+// Frees the strings HDF5 allocated for a variable-length read, even if copying them throws.
+class VlenBuffer {
+ public:
+  VlenBuffer(std::size_t count, hid_t memory_type, hid_t space)
+      : pointers_(count, nullptr), type_(memory_type), space_(space) {}
+  VlenBuffer(const VlenBuffer&) = delete;
+  VlenBuffer& operator=(const VlenBuffer&) = delete;
+  ~VlenBuffer() {
+    if (pointers_.empty()) return;
+#if H5_VERSION_GE(1, 12, 0)
+    H5Treclaim(type_, space_, H5P_DEFAULT, pointers_.data());
+#else
+    H5Dvlen_reclaim(type_, space_, H5P_DEFAULT, pointers_.data());
+#endif
+  }
+  char** data() {
+    return pointers_.data();
+  }
+  std::vector<std::string> strings() const {
+    std::vector<std::string> out;
+    out.reserve(pointers_.size());
+    for (const char* p : pointers_) out.emplace_back(p != nullptr ? p : "");
+    return out;
+  }
+
+ private:
+  std::vector<char*> pointers_;
+  hid_t type_;
+  hid_t space_;
+};
+
+// Fixed-length strings come padded with NULs or spaces depending on how they were written.
+std::vector<std::string> split_fixed(const std::vector<char>& raw, std::size_t width,
+                                     H5T_str_t padding) {
+  std::vector<std::string> out;
+  if (width == 0) return out;
+  for (std::size_t offset = 0; offset + width <= raw.size(); offset += width) {
+    std::string value(raw.data() + offset, width);
+    if (padding == H5T_STR_SPACEPAD) {
+      value.erase(value.find_last_not_of(' ') + 1);
+    } else {
+      value.resize(std::min(value.size(), value.find('\0')));
+    }
+    out.push_back(std::move(value));
+  }
+  return out;
+}
+
+// Shared by datasets and attributes, which differ only in how the bytes are read.
+std::vector<std::string> read_string_values(
+    hid_t object, const std::string& name, hid_t file_type, hid_t space, std::size_t count,
+    const std::function<herr_t(hid_t memory_type, void* buffer)>& read) {
+  if (H5Tget_class(file_type) != H5T_STRING) {
+    throw IoError(file_name(object) + ": '" + name + "' does not hold strings");
+  }
+  const htri_t is_variable = check(H5Tis_variable_str(file_type), object, name, "inspect type of");
+  if (is_variable > 0) {
+    Datatype memory_type = vlen_utf8_string();
+    VlenBuffer buffer(count, memory_type.get(), space);
+    if (count > 0) check(read(memory_type.get(), buffer.data()), object, name, "read");
+    return buffer.strings();
+  }
+  Datatype memory_type(check(H5Tcopy(file_type), object, name, "copy type of"));
+  const std::size_t width = H5Tget_size(file_type);
+  std::vector<char> raw(width * count);
+  if (count > 0) check(read(memory_type.get(), raw.data()), object, name, "read");
+  return split_fixed(raw, width, H5Tget_strpad(file_type));
+}
+
+}  // namespace
+
+void silence_error_printing() {
+  static const bool silenced = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)silenced;
+}
+
+void throw_error(std::string_view file, std::string_view object, std::string_view action) {
+  const std::string detail = innermost_hdf5_message();
+  std::string message = std::string(file) + ": cannot " + std::string(action);
+  if (!object.empty()) message += " '" + std::string(object) + "'";
+  if (!detail.empty()) message += ": " + detail;
+  throw IoError(message);
+}
+
+void throw_error(hid_t in_file, std::string_view object, std::string_view action) {
+  // Capture the stack first: H5Fget_name (inside file_name) clears it.
+  const std::string detail = innermost_hdf5_message();
+  std::string message = file_name(in_file) + ": cannot " + std::string(action);
+  if (!object.empty()) message += " '" + std::string(object) + "'";
+  if (!detail.empty()) message += ": " + detail;
+  throw IoError(message);
+}
+
+std::string file_name(hid_t in_file) {
+  const ssize_t length = H5Fget_name(in_file, nullptr, 0);
+  if (length <= 0) return "<HDF5 file>";
+  std::string name(static_cast<std::size_t>(length) + 1, '\0');
+  H5Fget_name(in_file, name.data(), name.size());
+  name.resize(static_cast<std::size_t>(length));
+  return name;
+}
+
+File create_file(const std::string& path) {
+  silence_error_printing();
+  PropertyList fcpl(check(H5Pcreate(H5P_FILE_CREATE), path, "", "create file properties for"));
+  constexpr unsigned kOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  check(H5Pset_link_creation_order(fcpl.get(), kOrder), path, "", "set link order for");
+  check(H5Pset_attr_creation_order(fcpl.get(), kOrder), path, "", "set attribute order for");
+  return File(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), path, "",
+                    "create file"));
+}
+
+File open_file(const std::string& path) {
+  silence_error_printing();
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!std::filesystem::exists(status)) throw IoError(path + ": cannot open: no such file");
+  if (std::filesystem::is_directory(status)) {
+    throw IoError(path + ": cannot open: is a directory");
+  }
+#if H5_VERSION_GE(1, 12, 0)
+  const htri_t is_hdf5 = H5Fis_accessible(path.c_str(), H5P_DEFAULT);
+#else
+  const htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+#endif
+  if (is_hdf5 == 0) throw IoError(path + " is not an HDF5 file");
+  check(is_hdf5, path, "", "open file");
+  return File(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "", "open file"));
+}
+
+void close_file(File& file, std::string_view path) {
+  // With the default (weak) close degree HDF5 flushes here, so this is where a full disk or a
+  // vanished directory shows up.
+  check(file.close(), path, "", "flush and close file");
+}
+
+Datatype vlen_utf8_string() {
+  Datatype type(check(H5Tcopy(H5T_C_S1), "", "", "create string type"));
+  check(H5Tset_size(type.get(), H5T_VARIABLE), "", "", "create string type");
+  check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "", "", "create string type");
+  return type;
+}
+
+Dataspace simple_space(std::span<const hsize_t> dims, std::span<const hsize_t> maxdims) {
+  const int rank = static_cast<int>(dims.size());
+  return Dataspace(
+      check(H5Screate_simple(rank, dims.data(), maxdims.empty() ? nullptr : maxdims.data()), "", "",
+            "create dataspace"));
+}
+
+std::vector<hsize_t> shape(hid_t dataset) {
+  const std::string name = object_name(dataset);
+  Dataspace space(check(H5Dget_space(dataset), dataset, name, "get dataspace of"));
+  const int rank = check(H5Sget_simple_extent_ndims(space.get()), dataset, name, "get rank of");
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), dataset, name,
+        "get shape of");
+  return dims;
+}
+
+Dataset create_dataset(hid_t parent, const std::string& name, hid_t type,
+                       std::span<const hsize_t> dims, const Layout& layout) {
+  const char* action = "create dataset";
+  std::vector<hsize_t> maxdims(dims.begin(), dims.end());
+  if (layout.first_dim_unlimited && !maxdims.empty()) maxdims.front() = H5S_UNLIMITED;
+  Dataspace space = simple_space(dims, maxdims);
+
+  PropertyList dcpl(check(H5Pcreate(H5P_DATASET_CREATE), parent, name, action));
+  constexpr unsigned kOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  check(H5Pset_attr_creation_order(dcpl.get(), kOrder), parent, name, action);
+  // Without modification times in object headers, the same run writes byte-identical files.
+  check(H5Pset_obj_track_times(dcpl.get(), false), parent, name, action);
+  if (!layout.chunk.empty()) {
+    check(H5Pset_chunk(dcpl.get(), static_cast<int>(layout.chunk.size()), layout.chunk.data()),
+          parent, name, action);
+    // Shuffle before deflate: grouping the bytes of doubles by significance is what makes
+    // smooth concentration curves compress well.
+    if (layout.shuffle) check(H5Pset_shuffle(dcpl.get()), parent, name, action);
+    if (layout.deflate_level > 0) {
+      check(H5Pset_deflate(dcpl.get(), static_cast<unsigned>(layout.deflate_level)), parent, name,
+            action);
+    }
+  }
+  return Dataset(check(
+      H5Dcreate2(parent, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT),
+      parent, name, action));
+}
+
+Dataset open_dataset_if_exists(hid_t parent, const std::string& name) {
+  const htri_t exists =
+      check(H5Lexists(parent, name.c_str(), H5P_DEFAULT), parent, name, "look up");
+  if (exists == 0) return Dataset();
+  H5O_info_t info;
+#if H5_VERSION_GE(1, 12, 0)
+  check(H5Oget_info_by_name3(parent, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), parent,
+        name, "look up");
+#else
+  check(H5Oget_info_by_name2(parent, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), parent,
+        name, "look up");
+#endif
+  if (info.type != H5O_TYPE_DATASET) return Dataset();
+  return Dataset(check(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), parent, name, "open"));
+}
+
+void write(hid_t dataset, std::span<const double> values) {
+  if (values.empty()) return;  // zero-length dimensions: nothing to transfer
+  // Named before the call: any HDF5 call after a failure would clear the error stack.
+  const std::string name = object_name(dataset);
+  check(H5Dwrite(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), dataset,
+        name, "write");
+}
+
+void write(hid_t dataset, std::span<const std::int64_t> values) {
+  if (values.empty()) return;
+  const std::string name = object_name(dataset);
+  check(H5Dwrite(dataset, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()), dataset,
+        name, "write");
+}
+
+void write(hid_t dataset, std::span<const std::string> values) {
+  if (values.empty()) return;
+  const std::string name = object_name(dataset);
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const std::string& value : values) pointers.push_back(value.c_str());
+  Datatype type = vlen_utf8_string();
+  check(H5Dwrite(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), dataset,
+        name, "write");
+}
+
+std::vector<double> read_doubles(hid_t dataset) {
+  const std::string name = object_name(dataset);
+  Datatype file_type(check(H5Dget_type(dataset), dataset, name, "get type of"));
+  const H5T_class_t type_class = H5Tget_class(file_type.get());
+  if (type_class != H5T_FLOAT && type_class != H5T_INTEGER) {
+    throw IoError(file_name(dataset) + ": dataset '" + name + "' is not numeric");
+  }
+  std::vector<double> values(element_count(shape(dataset)));
+  if (!values.empty()) {
+    check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
+          dataset, name, "read");
+  }
+  return values;
+}
+
+std::vector<std::string> read_strings(hid_t dataset) {
+  const std::string name = object_name(dataset);
+  Datatype file_type(check(H5Dget_type(dataset), dataset, name, "get type of"));
+  Dataspace space(check(H5Dget_space(dataset), dataset, name, "get dataspace of"));
+  const std::size_t count = element_count(shape(dataset));
+  return read_string_values(
+      dataset, name, file_type.get(), space.get(), count, [&](hid_t memory_type, void* buffer) {
+        return H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
+      });
+}
+
+void set_attribute(hid_t object, const std::string& name, std::string_view value) {
+  const char* action = "write attribute";
+  if (check(H5Aexists(object, name.c_str()), object, name, action) > 0) {
+    check(H5Adelete(object, name.c_str()), object, name, action);
+  }
+  Datatype type = vlen_utf8_string();
+  Dataspace space(check(H5Screate(H5S_SCALAR), object, name, action));
+  Attribute attribute(
+      check(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            object, name, action));
+  const std::string text(value);
+  const char* pointer = text.c_str();
+  check(H5Awrite(attribute.get(), type.get(), &pointer), object, name, action);
+}
+
+void set_attribute(hid_t object, const std::string& name, std::int32_t value) {
+  const char* action = "write attribute";
+  if (check(H5Aexists(object, name.c_str()), object, name, action) > 0) {
+    check(H5Adelete(object, name.c_str()), object, name, action);
+  }
+  Dataspace space(check(H5Screate(H5S_SCALAR), object, name, action));
+  Attribute attribute(
+      check(H5Acreate2(object, name.c_str(), H5T_STD_I32LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            object, name, action));
+  check(H5Awrite(attribute.get(), H5T_NATIVE_INT32, &value), object, name, action);
+}
+
+bool has_attribute(hid_t object, const std::string& name) {
+  return check(H5Aexists(object, name.c_str()), object, name, "look up attribute") > 0;
+}
+
+std::string read_string_attribute(hid_t object, const std::string& name) {
+  const char* action = "read attribute";
+  Attribute attribute(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), object, name, action));
+  Datatype file_type(check(H5Aget_type(attribute.get()), object, name, action));
+  Dataspace space(check(H5Aget_space(attribute.get()), object, name, action));
+  const hssize_t count = check(H5Sget_simple_extent_npoints(space.get()), object, name, action);
+  std::vector<std::string> values =
+      read_string_values(object, name, file_type.get(), space.get(),
+                         static_cast<std::size_t>(count), [&](hid_t memory_type, void* buffer) {
+                           return H5Aread(attribute.get(), memory_type, buffer);
+                         });
+  if (values.size() != 1) {
+    throw IoError(file_name(object) + ": attribute '" + name + "' is not a single string");
+  }
+  return values.front();
+}
+
+}  // namespace csfpk::h5

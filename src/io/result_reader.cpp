@@ -1,1 +1,180 @@
-// placeholder
+#include "csfpk/io/result_reader.hpp"
+
+#include <array>
+#include <string_view>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/io/h5_file.hpp"
+#include "csfpk/io/result_writer.hpp"
+
+namespace csfpk {
+namespace {
+
+namespace names = result_names;
+
+std::string shape_text(const std::vector<hsize_t>& dims) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += std::to_string(dims[i]);
+  }
+  return text + ")";
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  if (text.empty()) return lines;
+  std::size_t start = 0;
+  for (std::size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1) {
+    lines.push_back(text.substr(start, end - start));
+  }
+  lines.push_back(text.substr(start));
+  return lines;
+}
+
+// Reads named parts of one open file, turning anything missing or misshapen into the same
+// "is not a csfpk result file" message.
+class Reader {
+ public:
+  Reader(const std::string& path, hid_t root) : path_(path), root_(root) {}
+
+  [[noreturn]] void reject(const std::string& why) const {
+    throw IoError(path_ + " is not a csfpk result file: " + why);
+  }
+
+  std::vector<double> doubles(const char* name, const std::vector<hsize_t>& expected) const {
+    h5::Dataset dataset = require(name, expected);
+    return h5::read_doubles(dataset.get());
+  }
+
+  std::vector<std::string> strings(const char* name, const std::vector<hsize_t>& expected) const {
+    h5::Dataset dataset = require(name, expected);
+    return h5::read_strings(dataset.get());
+  }
+
+  // A one-dimensional coordinate: its length defines the dimension for everything else.
+  h5::Dataset coordinate(const char* name, hsize_t& length) const {
+    h5::Dataset dataset = require(name, {});
+    const std::vector<hsize_t> dims = h5::shape(dataset.get());
+    if (dims.size() != 1) {
+      reject("coordinate '" + std::string(name) + "' has shape " + shape_text(dims));
+    }
+    length = dims.front();
+    return dataset;
+  }
+
+  std::string attribute(const char* name) const {
+    if (!h5::has_attribute(root_, name)) {
+      reject("missing attribute '" + std::string(name) + "'");
+    }
+    return h5::read_string_attribute(root_, name);
+  }
+
+ private:
+  // An empty `expected` skips the shape check.
+  h5::Dataset require(const char* name, const std::vector<hsize_t>& expected) const {
+    h5::Dataset dataset = h5::open_dataset_if_exists(root_, name);
+    if (!dataset) reject("missing dataset '" + std::string(name) + "'");
+    if (!expected.empty()) {
+      const std::vector<hsize_t> dims = h5::shape(dataset.get());
+      if (dims != expected) {
+        reject("dataset '" + std::string(name) + "' has shape " + shape_text(dims) + ", expected " +
+               shape_text(expected) + " from its coordinates");
+      }
+    }
+    return dataset;
+  }
+
+  const std::string& path_;
+  hid_t root_;
+};
+
+EventKind parse_event_kind(const std::string& path, const std::string& text) {
+  // Every enumerator, so that to_string stays the single spelling of each kind.
+  static constexpr std::array kAll{
+      EventKind::kBolusGiven,       EventKind::kBolusDenied,    EventKind::kRefill,
+      EventKind::kReservoirLow,     EventKind::kReservoirEmpty, EventKind::kCatheterFault,
+      EventKind::kCatheterRestored, EventKind::kNewBlendAtTip,  EventKind::kDirectInjection,
+  };
+  for (EventKind kind : kAll) {
+    if (to_string(kind) == text) return kind;
+  }
+  throw IoError(path + ": unknown event kind '" + text + "' (written by a newer csfpk?)");
+}
+
+}  // namespace
+
+ResultFile read_result(const std::string& path) {
+  h5::File file = h5::open_file(path);
+  const Reader in(path, file.get());
+
+  hsize_t n_times = 0;
+  hsize_t n_drugs = 0;
+  hsize_t n_sites = 0;
+  hsize_t n_events = 0;
+  std::vector<double> times = h5::read_doubles(in.coordinate(names::kTime, n_times).get());
+  std::vector<std::string> drugs = h5::read_strings(in.coordinate(names::kDrug, n_drugs).get());
+  std::vector<std::string> sites = h5::read_strings(in.coordinate(names::kSite, n_sites).get());
+  in.coordinate(names::kEvent, n_events);
+
+  ResultFile result;
+  RunRecord& record = result.record;
+  Trajectory& trajectory = record.trajectory;
+  trajectory.times_h = std::move(times);
+  trajectory.sites = std::move(sites);
+
+  const std::vector<double> concentration =
+      in.doubles(names::kConcentration, {n_drugs, n_sites, n_times});
+  const std::vector<double> delivered = in.doubles(names::kDelivered, {n_drugs, n_times});
+  const std::vector<double> in_body = in.doubles(names::kInBody, {n_drugs, n_times});
+  const std::vector<double> eliminated = in.doubles(names::kEliminated, {n_drugs, n_times});
+  const std::vector<double> mass_balance = in.doubles(names::kMassBalance, {n_drugs});
+
+  const auto ns = static_cast<Eigen::Index>(n_sites);
+  const auto nt = static_cast<Eigen::Index>(n_times);
+  for (std::size_t d = 0; d < drugs.size(); ++d) {
+    DrugTrajectory drug;
+    drug.drug = drugs[d];
+    // The file is C order (drug, site, time); Eigen wants sites × times.
+    drug.concentration_ug_per_mL.resize(ns, nt);
+    const std::size_t base = d * n_sites * n_times;
+    for (Eigen::Index s = 0; s < ns; ++s) {
+      for (Eigen::Index t = 0; t < nt; ++t) {
+        drug.concentration_ug_per_mL(s, t) =
+            concentration[base + static_cast<std::size_t>(s * nt + t)];
+      }
+    }
+    const auto series = [&](const std::vector<double>& all) {
+      const auto first = all.begin() + static_cast<std::ptrdiff_t>(d * n_times);
+      return std::vector<double>(first, first + static_cast<std::ptrdiff_t>(n_times));
+    };
+    drug.delivered_ug = series(delivered);
+    drug.in_body_ug = series(in_body);
+    drug.eliminated_ug = series(eliminated);
+    drug.mass_balance_relative_error = mass_balance[d];
+    trajectory.drugs.push_back(std::move(drug));
+  }
+
+  result.reservoir_volume_mL = in.doubles(names::kReservoirVolume, {n_times});
+
+  const std::vector<double> event_times = in.doubles(names::kEventTime, {n_events});
+  const std::vector<std::string> event_kinds = in.strings(names::kEventKind, {n_events});
+  std::vector<std::string> event_details = in.strings(names::kEventDetail, {n_events});
+  for (std::size_t i = 0; i < event_times.size(); ++i) {
+    record.schedule.events.push_back(Event{.time_h = event_times[i],
+                                           .kind = parse_event_kind(path, event_kinds[i]),
+                                           .detail = std::move(event_details[i])});
+  }
+
+  Provenance& provenance = record.provenance;
+  provenance.csfpk_version = in.attribute("csfpk_version");
+  provenance.scenario_file = in.attribute("scenario_file");
+  provenance.scenario_text = in.attribute("scenario");
+  provenance.command_line = in.attribute("command_line");
+  provenance.created_utc = in.attribute("created");
+  record.status = in.attribute("status");
+  record.warnings = split_lines(in.attribute("warnings"));
+  return result;
+}
+
+}  // namespace csfpk

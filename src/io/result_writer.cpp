@@ -1,1 +1,296 @@
-// placeholder
+#include "csfpk/io/result_writer.hpp"
+
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <numeric>
+#include <sstream>
+#include <vector>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/core/units.hpp"
+#include "csfpk/io/h5_file.hpp"
+
+namespace csfpk {
+namespace {
+
+namespace names = result_names;
+
+// Half the default 1 MiB chunk cache, so reading one drug's whole curve decompresses each chunk
+// once.
+constexpr std::size_t kChunkElements = 65536;
+constexpr int kDeflateLevel = 4;
+constexpr hsize_t kEventChunk = 1024;
+
+hsize_t extent(std::size_t n) {
+  return static_cast<hsize_t>(n);
+}
+
+// Chunks hold one drug (the leading dimension) whole across the remaining dimensions, with the
+// trailing (time) dimension cut to the element budget. A zero-length dimension cannot be
+// chunked (chunks must be non-empty and fit a fixed extent), so empty variables stay contiguous.
+h5::Layout compressed_layout(const std::vector<hsize_t>& dims) {
+  if (std::any_of(dims.begin(), dims.end(), [](hsize_t d) { return d == 0; })) return {};
+  std::vector<hsize_t> chunk = dims;
+  if (chunk.size() > 1) chunk.front() = 1;
+  const hsize_t middle =
+      std::accumulate(chunk.begin(), chunk.end() - 1, hsize_t{1}, std::multiplies<hsize_t>());
+  const hsize_t budget = std::max<hsize_t>(1, kChunkElements / std::max<hsize_t>(1, middle));
+  chunk.back() = std::min(chunk.back(), budget);
+  return h5::Layout{.chunk = chunk, .deflate_level = kDeflateLevel, .shuffle = true};
+}
+
+// netCDF-4 makes a zero-length dimension unlimited; doing the same for events keeps files with
+// no events readable by netCDF-C, and unlimited extents require a chunked layout.
+h5::Layout event_layout(std::size_t count) {
+  return h5::Layout{.chunk = {std::clamp<hsize_t>(extent(count), 1, kEventChunk)},
+                    .first_dim_unlimited = true};
+}
+
+void describe(hid_t dataset, std::string_view long_name, std::string_view units) {
+  h5::set_attribute(dataset, "long_name", long_name);
+  if (!units.empty()) h5::set_attribute(dataset, "units", units);
+}
+
+// Makes `dataset` the dimension scale for the dimension of the same name. _Netcdf4Dimid fixes
+// the dimension order netCDF-C reports; h5netcdf hides it.
+void make_dimension(hid_t dataset, const char* name, std::int32_t netcdf_dim_id) {
+  h5::check(H5DSset_scale(dataset, name), dataset, name, "make dimension scale");
+  h5::set_attribute(dataset, "_Netcdf4Dimid", netcdf_dim_id);
+}
+
+void attach_dimensions(hid_t dataset, std::string_view name,
+                       std::initializer_list<hid_t> dimension_scales) {
+  unsigned axis = 0;
+  for (hid_t scale : dimension_scales) {
+    h5::check(H5DSattach_scale(dataset, scale, axis), dataset, name, "attach dimensions to");
+    ++axis;
+  }
+}
+
+void check_consistent(const std::string& path, const Trajectory& trajectory) {
+  const std::size_t n_sites = trajectory.sites.size();
+  const std::size_t n_times = trajectory.times_h.size();
+  auto fail = [&](const std::string& drug, const std::string& what) {
+    std::ostringstream message;
+    message << path << ": cannot write result: drug '" << drug << "' has " << what
+            << ", but the trajectory has " << n_sites << " sites and " << n_times << " times";
+    throw IoError(message.str());
+  };
+  for (const DrugTrajectory& drug : trajectory.drugs) {
+    const auto& c = drug.concentration_ug_per_mL;
+    if (static_cast<std::size_t>(c.rows()) != n_sites ||
+        static_cast<std::size_t>(c.cols()) != n_times) {
+      fail(drug.drug, "a " + std::to_string(c.rows()) + "x" + std::to_string(c.cols()) +
+                          " concentration matrix");
+    }
+    for (const auto* series : {&drug.delivered_ug, &drug.in_body_ug, &drug.eliminated_ug}) {
+      if (series->size() != n_times) {
+        fail(drug.drug, std::to_string(series->size()) + " mass-balance samples");
+      }
+    }
+  }
+}
+
+// One (drug, time) variable from a member of DrugTrajectory, in C order.
+std::vector<double> per_drug_series(const Trajectory& trajectory,
+                                    std::vector<double> DrugTrajectory::*member) {
+  std::vector<double> values;
+  values.reserve(trajectory.drugs.size() * trajectory.times_h.size());
+  for (const DrugTrajectory& drug : trajectory.drugs) {
+    const std::vector<double>& series = drug.*member;
+    values.insert(values.end(), series.begin(), series.end());
+  }
+  return values;
+}
+
+std::string join_lines(const std::vector<std::string>& lines) {
+  std::string joined;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) joined += '\n';
+    joined += lines[i];
+  }
+  return joined;
+}
+
+void write_root_attributes(hid_t file, const RunRecord& record) {
+  const Provenance& p = record.provenance;
+  h5::set_attribute(file, "title",
+                    p.scenario_file.empty() ? std::string("csfpk simulation")
+                                            : "csfpk simulation of " + p.scenario_file);
+  h5::set_attribute(file, "Conventions", "CF-1.8");
+  h5::set_attribute(file, "csfpk_version", p.csfpk_version);
+  h5::set_attribute(file, "scenario_file", p.scenario_file);
+  h5::set_attribute(file, "scenario", p.scenario_text);
+  h5::set_attribute(file, "command_line", p.command_line);
+  h5::set_attribute(file, "created", p.created_utc);
+  h5::set_attribute(file, "status", record.status);
+  h5::set_attribute(file, "warnings", join_lines(record.warnings));
+}
+
+// Writes the whole file; every handle is closed when this returns, so the caller may rename it.
+void write_file(const std::string& path, const RunRecord& record) {
+  using units::kConcentrationUnit, units::kMassUnit, units::kTimeUnit, units::kVolumeUnit;
+  const Trajectory& trajectory = record.trajectory;
+  const std::vector<Event>& events = record.schedule.events;
+  const hsize_t n_drugs = extent(trajectory.drugs.size());
+  const hsize_t n_sites = extent(trajectory.sites.size());
+  const hsize_t n_times = extent(trajectory.times_h.size());
+  const hsize_t n_events = extent(events.size());
+
+  h5::File file = h5::create_file(path);
+  const hid_t root = file.get();
+  write_root_attributes(root, record);
+  h5::Datatype text = h5::vlen_utf8_string();
+
+  // Coordinates, which double as the dimensions.
+  h5::Dataset time = h5::create_dataset(root, names::kTime, H5T_IEEE_F64LE, std::array{n_times});
+  h5::write(time.get(), trajectory.times_h);
+  make_dimension(time.get(), names::kTime, 0);
+  describe(time.get(), "time since the start of the pump program", kTimeUnit);
+
+  std::vector<std::string> drug_names;
+  for (const DrugTrajectory& drug : trajectory.drugs) drug_names.push_back(drug.drug);
+  h5::Dataset drug = h5::create_dataset(root, names::kDrug, text.get(), std::array{n_drugs});
+  h5::write(drug.get(), drug_names);
+  make_dimension(drug.get(), names::kDrug, 1);
+  describe(drug.get(), "drug", "");
+
+  h5::Dataset site = h5::create_dataset(root, names::kSite, text.get(), std::array{n_sites});
+  h5::write(site.get(), trajectory.sites);
+  make_dimension(site.get(), names::kSite, 2);
+  describe(site.get(), "sampling site (CSF region, tissue or plasma)", "");
+
+  std::vector<std::int64_t> event_index(events.size());
+  std::iota(event_index.begin(), event_index.end(), std::int64_t{0});
+  h5::Dataset event = h5::create_dataset(root, names::kEvent, H5T_STD_I64LE, std::array{n_events},
+                                         event_layout(events.size()));
+  h5::write(event.get(), event_index);
+  make_dimension(event.get(), names::kEvent, 3);
+  describe(event.get(), "event number, in time order", "1");
+
+  // Concentration in C order (drug, site, time); Eigen stores sites × times column-major.
+  {
+    std::vector<double> values;
+    values.reserve(n_drugs * n_sites * n_times);
+    for (const DrugTrajectory& d : trajectory.drugs) {
+      const auto& c = d.concentration_ug_per_mL;
+      for (Eigen::Index s = 0; s < c.rows(); ++s) {
+        for (Eigen::Index t = 0; t < c.cols(); ++t) values.push_back(c(s, t));
+      }
+    }
+    const std::vector<hsize_t> dims{n_drugs, n_sites, n_times};
+    h5::Dataset variable = h5::create_dataset(root, names::kConcentration, H5T_IEEE_F64LE, dims,
+                                              compressed_layout(dims));
+    h5::write(variable.get(), values);
+    attach_dimensions(variable.get(), names::kConcentration, {drug.get(), site.get(), time.get()});
+    describe(variable.get(), "drug concentration", kConcentrationUnit);
+  }
+
+  struct Series {
+    const char* name;
+    std::vector<double> DrugTrajectory::*member;
+    const char* long_name;
+  };
+  for (const Series& series : {
+           Series{names::kDelivered, &DrugTrajectory::delivered_ug,
+                  "cumulative mass delivered to the body"},
+           Series{names::kInBody, &DrugTrajectory::in_body_ug, "mass in the body"},
+           Series{names::kEliminated, &DrugTrajectory::eliminated_ug,
+                  "cumulative mass eliminated from the body"},
+       }) {
+    const std::vector<hsize_t> dims{n_drugs, n_times};
+    h5::Dataset variable =
+        h5::create_dataset(root, series.name, H5T_IEEE_F64LE, dims, compressed_layout(dims));
+    h5::write(variable.get(), per_drug_series(trajectory, series.member));
+    attach_dimensions(variable.get(), series.name, {drug.get(), time.get()});
+    describe(variable.get(), series.long_name, kMassUnit);
+  }
+
+  {
+    std::vector<double> values;
+    for (const DrugTrajectory& d : trajectory.drugs) {
+      values.push_back(d.mass_balance_relative_error);
+    }
+    h5::Dataset variable =
+        h5::create_dataset(root, names::kMassBalance, H5T_IEEE_F64LE, std::array{n_drugs});
+    h5::write(variable.get(), values);
+    attach_dimensions(variable.get(), names::kMassBalance, {drug.get()});
+    describe(variable.get(),
+             "max over time of |delivered - in_body - eliminated| relative to max delivered", "1");
+  }
+
+  {
+    // A schedule without reservoir samples (no implanted pump, e.g. only direct injections)
+    // has no reservoir volume to report.
+    std::vector<double> values(trajectory.times_h.size(), std::numeric_limits<double>::quiet_NaN());
+    if (!record.schedule.reservoir.empty()) {
+      std::transform(trajectory.times_h.begin(), trajectory.times_h.end(), values.begin(),
+                     [&](double t) { return record.schedule.reservoir_mL_at(t); });
+    }
+    const std::vector<hsize_t> dims{n_times};
+    h5::Dataset variable = h5::create_dataset(root, names::kReservoirVolume, H5T_IEEE_F64LE, dims,
+                                              compressed_layout(dims));
+    h5::write(variable.get(), values);
+    attach_dimensions(variable.get(), names::kReservoirVolume, {time.get()});
+    describe(variable.get(), "pump reservoir volume", kVolumeUnit);
+  }
+
+  {
+    std::vector<double> times;
+    std::vector<std::string> kinds;
+    std::vector<std::string> details;
+    for (const Event& e : events) {
+      times.push_back(e.time_h);
+      kinds.push_back(to_string(e.kind));
+      details.push_back(e.detail);
+    }
+    h5::Dataset event_time = h5::create_dataset(root, names::kEventTime, H5T_IEEE_F64LE,
+                                                std::array{n_events}, event_layout(events.size()));
+    h5::write(event_time.get(), times);
+    attach_dimensions(event_time.get(), names::kEventTime, {event.get()});
+    describe(event_time.get(), "time of the pump event", kTimeUnit);
+
+    h5::Dataset event_kind = h5::create_dataset(root, names::kEventKind, text.get(),
+                                                std::array{n_events}, event_layout(events.size()));
+    h5::write(event_kind.get(), kinds);
+    attach_dimensions(event_kind.get(), names::kEventKind, {event.get()});
+    describe(event_kind.get(), "kind of pump event", "");
+
+    h5::Dataset event_detail = h5::create_dataset(
+        root, names::kEventDetail, text.get(), std::array{n_events}, event_layout(events.size()));
+    h5::write(event_detail.get(), details);
+    attach_dimensions(event_detail.get(), names::kEventDetail, {event.get()});
+    describe(event_detail.get(), "details of the pump event", "");
+  }
+
+  // Close every object before the file so the explicit close below really flushes and reports.
+  for (h5::Dataset* d : {&time, &drug, &site, &event}) d->close();
+  text.close();
+  h5::close_file(file, path);
+}
+
+}  // namespace
+
+void write_result(const std::string& path, const RunRecord& record) {
+  namespace fs = std::filesystem;
+  check_consistent(path, record.trajectory);
+  const std::string partial = path + ".partial";
+  try {
+    write_file(partial, record);
+    std::error_code ec;
+    fs::rename(partial, path, ec);
+    if (ec)
+      throw IoError(path + ": cannot move finished " + partial + " into place: " + ec.message());
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(partial, ignored);
+    throw;
+  }
+}
+
+}  // namespace csfpk

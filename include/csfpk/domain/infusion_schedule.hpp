@@ -60,6 +60,10 @@ struct ReservoirSample {
   double time_h = 0.0;
   double reservoir_mL = 0.0;
   double pumped_mL = 0.0;  // cumulative volume that has left the reservoir
+  // The two values just before any jump at time_h (refill, instantaneous bolus); the two above
+  // are just after it. Needed to interpolate linearly up to a jump without smearing it.
+  double reservoir_before_mL = 0.0;
+  double pumped_before_mL = 0.0;
 };
 
 struct InfusionSchedule {
@@ -77,7 +81,8 @@ struct InfusionSchedule {
   double delivered_ug(const std::string& drug, double t_h) const;
   // Same, restricted to one route.
   double delivered_ug(const std::string& drug, const Route& route, double t_h) const;
-  // Reservoir volume at t_h by linear interpolation of `reservoir`.
+  // Reservoir volume at t_h by linear interpolation of `reservoir`; at a sample time, the value
+  // after any jump there.
   double reservoir_mL_at(double t_h) const;
 };
 
