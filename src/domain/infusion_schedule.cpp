@@ -197,6 +197,23 @@ std::vector<FlexStep> sorted_flex_steps(const BasalProgram& basal) {
   return steps;
 }
 
+struct BasalPhase {
+  double start_h = 0.0;
+  std::vector<FlexStep> steps;
+};
+
+// The initial basal program from t = 0, then each reprogramming in time order.
+std::vector<BasalPhase> basal_phases(const PumpProgram& program) {
+  std::vector<BasalPhase> phases{{0.0, sorted_flex_steps(program.basal)}};
+  for (const BasalChange& change : program.basal_changes) {
+    require(std::isfinite(change.time_h) && change.time_h > phases.back().start_h,
+            "basal reprogramming at " + time_text(change.time_h) +
+                " must come after the previous program change and after the start");
+    phases.push_back({change.time_h, sorted_flex_steps(change.basal)});
+  }
+  return phases;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 // Breakpoints with tolerance merging: a time within tol of one already present maps to it, so
@@ -366,7 +383,7 @@ class ScheduleCompiler {
   ScheduleCompiler(const PumpProgram& program, double horizon_h)
       : program_(program),
         horizon_h_(horizon_h),
-        flex_(sorted_flex_steps(program.basal)),
+        basal_phases_(basal_phases(program)),
         breakpoints_(horizon_h),
         plug_(program.reservoir.blend, program.catheter.primed),
         volume_mL_(program.reservoir.initial_volume_mL) {
@@ -418,7 +435,7 @@ class ScheduleCompiler {
 
   const PumpProgram& program_;
   double horizon_h_;
-  std::vector<FlexStep> flex_;
+  std::vector<BasalPhase> basal_phases_;  // sorted by start; the first starts at 0
   BreakpointSet breakpoints_;
   PlugFlow plug_;
   std::vector<Action> actions_;
@@ -472,13 +489,23 @@ void ScheduleCompiler::add_action(std::optional<double> time_h, ActionKind kind,
 }
 
 void ScheduleCompiler::plan_basal() {
-  // A step whose rate equals the one before it (cyclically) changes nothing: no breakpoint, so
-  // a constant basal costs the integrator no daily restart.
-  for (std::size_t i = 0; i < flex_.size() && flex_.size() > 1; ++i) {
-    const FlexStep& before = flex_[(i + flex_.size() - 1) % flex_.size()];
-    if (flex_[i].rate_mL_per_h == before.rate_mL_per_h) continue;
-    for (double day = 0.0; day * kHoursPerDay + flex_[i].start_of_day_h <= horizon_h_; day += 1.0) {
-      breakpoints_.insert(day * kHoursPerDay + flex_[i].start_of_day_h);
+  for (std::size_t p = 0; p < basal_phases_.size(); ++p) {
+    const BasalPhase& phase = basal_phases_[p];
+    const double phase_end =
+        p + 1 < basal_phases_.size() ? basal_phases_[p + 1].start_h : horizon_h_;
+    if (p > 0) breakpoints_.insert(phase.start_h);
+    const auto& flex = phase.steps;
+    // A step whose rate equals the one before it (cyclically) changes nothing: no breakpoint,
+    // so a constant basal costs the integrator no daily restart.
+    for (std::size_t i = 0; i < flex.size() && flex.size() > 1; ++i) {
+      const FlexStep& before = flex[(i + flex.size() - 1) % flex.size()];
+      if (flex[i].rate_mL_per_h == before.rate_mL_per_h) continue;
+      const double first_day = std::floor(phase.start_h / kHoursPerDay);
+      for (double day = first_day; day * kHoursPerDay + flex[i].start_of_day_h <= phase_end;
+           day += 1.0) {
+        const double t = day * kHoursPerDay + flex[i].start_of_day_h;
+        if (t > phase.start_h) breakpoints_.insert(t);
+      }
     }
   }
 }
@@ -719,13 +746,18 @@ bool ScheduleCompiler::fault_active_at(FaultKind kind, double t) const {
 }
 
 double ScheduleCompiler::basal_at(double t) const {
-  if (flex_.empty()) return 0.0;
+  const auto phase_after = std::upper_bound(
+      basal_phases_.begin(), basal_phases_.end(), t,
+      [](double time, const BasalPhase& phase) { return time < phase.start_h; });
+  if (phase_after == basal_phases_.begin()) return 0.0;
+  const auto& flex = std::prev(phase_after)->steps;
+  if (flex.empty()) return 0.0;
   const double time_of_day = t - kHoursPerDay * std::floor(t / kHoursPerDay);
   const auto after = std::upper_bound(
-      flex_.begin(), flex_.end(), time_of_day,
+      flex.begin(), flex.end(), time_of_day,
       [](double time, const FlexStep& step) { return time < step.start_of_day_h; });
   // Before the first step of the day the last step of the previous day still runs.
-  return after == flex_.begin() ? flex_.back().rate_mL_per_h : std::prev(after)->rate_mL_per_h;
+  return after == flex.begin() ? flex.back().rate_mL_per_h : std::prev(after)->rate_mL_per_h;
 }
 
 double ScheduleCompiler::demand_at(double mid) {

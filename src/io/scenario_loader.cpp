@@ -155,10 +155,23 @@ class ScenarioReader {
   double duration_h() const { return duration_node_->quantity(kTime); }
 
   void read_pump(const YamlNode& pump, PumpProgram& program) {
-    pump.allow_only({"reservoir", "basal", "periodic_boluses", "boluses", "patient_boluses",
+    pump.allow_only({"reservoir", "basal", "basal_changes", "periodic_boluses", "boluses", "patient_boluses",
                      "refills", "rate_multiplier"});
     read_reservoir(pump.at("reservoir"), program.reservoir);
     if (const auto basal = pump.find("basal")) read_basal(*basal, program.basal);
+    if (const auto changes = pump.find("basal_changes")) {
+      for (const auto& item : changes->items()) {
+        item.allow_only({"at", "basal"});
+        BasalChange change;
+        const YamlNode at = item.at("at");
+        change.time_h = time_within_run(at);
+        if (change.time_h <= (program.basal_changes.empty() ? 0.0 : program.basal_changes.back().time_h)) {
+          at.fail("basal changes must be listed in time order, after the start of the run");
+        }
+        read_basal(item.at("basal"), change.basal);
+        program.basal_changes.push_back(change);
+      }
+    }
     if (const auto periodic = pump.find("periodic_boluses")) {
       for (const auto& item : periodic->items()) read_periodic(item, program.periodic_boluses);
     }

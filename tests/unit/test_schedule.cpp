@@ -328,3 +328,26 @@ TEST_CASE("schedule: event kinds have snake_case names", "[schedule]") {
   CHECK(to_string(EventKind::kNewBlendAtTip) == "new_blend_at_tip");
   CHECK(to_string(EventKind::kDirectInjection) == "direct_injection");
 }
+
+TEST_CASE("schedule: basal reprogramming switches the program at its time", "[schedule]") {
+  PumpProgram p;
+  p.reservoir.capacity_mL = 20.0;
+  p.reservoir.initial_volume_mL = 20.0;
+  p.reservoir.low_alarm_mL = 0.0;
+  p.reservoir.blend = {{"ziconotide", 25.0}};
+  p.basal.steps = {{0.0, 0.1 / 24.0}};
+  // Day 3: a flex program; day 5: constant again, higher.
+  p.basal_changes.push_back({72.0, {{{0.0, 0.2 / 24.0}, {12.0, 0.1 / 24.0}}}});
+  p.basal_changes.push_back({120.0, {{{0.0, 0.3 / 24.0}}}});
+  const InfusionSchedule s = compile_schedule(p, 168.0);
+  const auto delivered = [&](double t) { return s.delivered_ug("ziconotide", t); };
+  CHECK(delivered(72.0) == Approx(3 * 0.1 * 25.0).epsilon(1e-12));
+  CHECK(delivered(84.0) - delivered(72.0) == Approx(0.1 * 25.0).epsilon(1e-12));
+  CHECK(delivered(96.0) - delivered(84.0) == Approx(0.05 * 25.0).epsilon(1e-12));
+  CHECK(delivered(168.0) - delivered(120.0) == Approx(2 * 0.3 * 25.0).epsilon(1e-12));
+  CHECK(std::count(s.breakpoints_h.begin(), s.breakpoints_h.end(), 72.0) == 1);
+  CHECK(std::count(s.breakpoints_h.begin(), s.breakpoints_h.end(), 108.0) == 1);
+  CHECK(std::count(s.breakpoints_h.begin(), s.breakpoints_h.end(), 132.0) == 0);
+  p.basal_changes.push_back({100.0, {}});
+  CHECK_THROWS_AS(compile_schedule(p, 168.0), InputError);
+}

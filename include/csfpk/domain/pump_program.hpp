@@ -23,6 +23,13 @@ struct BasalProgram {
   std::vector<FlexStep> steps;  // sorted by start_of_day_h; empty means no basal delivery
 };
 
+// The clinician reprograms the basal delivery at `time_h` (e.g. a titration step at a visit);
+// from then on `basal` replaces the previous program.
+struct BasalChange {
+  double time_h = 0.0;
+  BasalProgram basal;
+};
+
 // A bolus from the reservoir that repeats: first at `start_h`, then every `interval_h`,
 // until the end of the run (or `end_h` if set). Delivered on top of the basal rate.
 struct PeriodicBolus {
@@ -96,6 +103,7 @@ struct CatheterFault {
 
 struct PumpProgram {
   BasalProgram basal;
+  std::vector<BasalChange> basal_changes;  // sorted by time
   std::vector<PeriodicBolus> periodic_boluses;
   std::vector<OneOffBolus> one_off_boluses;
   std::vector<DirectInjection> direct_injections;
