@@ -100,7 +100,7 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
   if (it == index.end() || it->second == sys.plasma_state) {
     throw InputError("catheter compartment '" + catheter_compartment + "' is not a CSF compartment");
   }
-  sys.catheter_state = it->second;
+  sys.catheter_input = {{it->second}, {1.0}};
 
   // Flux q = rate·x_from moves amount from one state to another: −q on `from`, +q on `to`.
   std::vector<Eigen::Triplet<double>> entries;
@@ -136,6 +136,7 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
   for (const auto& c : spec.compartments) {
     sys.site_states.push_back(index.at(c.name));
     sys.site_names.push_back(c.name);
+    sys.site_inputs[c.name] = {{index.at(c.name)}, {1.0}};
   }
   sys.site_states.push_back(sys.plasma_state);
   sys.site_names.emplace_back("plasma");

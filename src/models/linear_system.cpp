@@ -4,16 +4,14 @@
 
 namespace csfpk {
 
-int LinearSystem::input_state(const Route& route) const {
+InputTarget LinearSystem::input(const Route& route) const {
   switch (route.kind) {
     case RouteKind::kCatheterTip:
-      return catheter_state;
+      return catheter_input;
     case RouteKind::kPlasma:
-      return plasma_state;
+      return {{plasma_state}, {1.0}};
     case RouteKind::kSite:
-      for (std::size_t i = 0; i < site_names.size(); ++i) {
-        if (site_names[i] == route.site) return site_states[i];
-      }
+      if (const auto it = site_inputs.find(route.site); it != site_inputs.end()) return it->second;
       break;
   }
   throw InputError("injection site '" + route.site + "' is not a site of the model");

@@ -101,6 +101,12 @@ class CvodeIntegrator final : public LinearIntegrator {
     Eigen::Map<Eigen::VectorXd> dx(N_VGetArrayPointer(ydot), n);
     dx.noalias() = self.system_.rates * x;
     dx += self.input_;
+    if (self.system_.nonlinear_correction) {
+      self.state_copy_ = x;
+      self.correction_ = Eigen::VectorXd::Zero(n);
+      self.system_.nonlinear_correction(self.state_copy_, self.correction_);
+      dx += self.correction_;
+    }
     return 0;
   }
 
@@ -130,6 +136,8 @@ class CvodeIntegrator final : public LinearIntegrator {
 
   const LinearSystem& system_;
   Eigen::VectorXd input_;
+  mutable Eigen::VectorXd state_copy_;  // scratch for the nonlinear correction
+  mutable Eigen::VectorXd correction_;
   double time_ = 0.0;
   // Declaration order is destruction order in reverse: CVODE memory goes before its solver,
   // matrix and vectors, and the context last.

@@ -1,6 +1,8 @@
 // Exact propagation of dx/dt = K x + b by the matrix exponential: with
 //   exp([[K, I], [0, 0]]·Δt) = [[Φ, Γ], [0, I]],  Φ = exp(KΔt),  Γ = ∫₀^Δt exp(Ks) ds,
 // x(t + Δt) = Φ x(t) + Γ b. Independent of CVODE, so it serves as the reference solution.
+#include <map>
+
 #include <unsupported/Eigen/MatrixFunctions>
 
 #include "csfpk/solve/linear_integrator.hpp"
@@ -22,29 +24,35 @@ class ExactIntegrator final : public LinearIntegrator {
   Eigen::VectorXd advance_to(double t) override {
     const double step = t - time_;
     if (step > 0.0) {
-      if (step != cached_step_) cache_propagators(step);
-      state_ = transition_ * state_ + integral_ * input_;
+      const Propagators& p = propagators(step);
+      state_ = p.transition * state_ + p.integral * input_;
       time_ = t;
     }
     return state_;
   }
 
  private:
-  void cache_propagators(double step) {
+  struct Propagators {
+    Eigen::MatrixXd transition;  // Φ
+    Eigen::MatrixXd integral;    // Γ
+  };
+
+  // Output grids and bolus schedules repeat a handful of step lengths: keep each one's
+  // propagators, bounded so that memory stays small for irregular output times.
+  const Propagators& propagators(double step) {
+    if (const auto it = cache_.find(step); it != cache_.end()) return it->second;
+    if (cache_.size() >= kMaxCachedSteps) cache_.clear();
     const Eigen::Index n = rates_.rows();
     Eigen::MatrixXd augmented = Eigen::MatrixXd::Zero(2 * n, 2 * n);
     augmented.topLeftCorner(n, n) = rates_ * step;
     augmented.topRightCorner(n, n) = Eigen::MatrixXd::Identity(n, n) * step;
     const Eigen::MatrixXd exponential = augmented.exp();
-    transition_ = exponential.topLeftCorner(n, n);
-    integral_ = exponential.topRightCorner(n, n);
-    cached_step_ = step;
+    return cache_[step] = {exponential.topLeftCorner(n, n), exponential.topRightCorner(n, n)};
   }
 
+  static constexpr std::size_t kMaxCachedSteps = 16;
   Eigen::MatrixXd rates_;
-  Eigen::MatrixXd transition_;
-  Eigen::MatrixXd integral_;
-  double cached_step_ = -1.0;
+  std::map<double, Propagators> cache_;
   double time_ = 0.0;
   Eigen::VectorXd state_;
   Eigen::VectorXd input_;

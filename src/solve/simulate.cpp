@@ -13,6 +13,10 @@ namespace {
 // its memory grows quadratically.
 constexpr int kMaxExactStates = 400;
 
+void add_dose(Eigen::VectorXd& target, const InputTarget& where, double amount) {
+  for (std::size_t i = 0; i < where.states.size(); ++i) target[where.states[i]] += amount * where.weights[i];
+}
+
 bool same_time(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a)); }
 
 class TrajectoryRecorder {
@@ -21,17 +25,17 @@ class TrajectoryRecorder {
                      std::size_t output_count)
       : system_(system), schedule_(schedule) {
     result_.drug = system.drug;
-    result_.concentration_ug_per_mL.resize(static_cast<Eigen::Index>(system.site_states.size()),
-                                           static_cast<Eigen::Index>(output_count));
+    const auto columns = static_cast<Eigen::Index>(output_count);
+    result_.concentration_ug_per_mL.resize(static_cast<Eigen::Index>(system.site_states.size()), columns);
+    result_.csf_profile_ug_per_mL.resize(static_cast<Eigen::Index>(system.profile_states.size()), columns);
+    result_.tissue_ug_per_mL.resize(static_cast<Eigen::Index>(system.tissue_states.size()), columns);
   }
 
   void record(std::size_t column, double t, const Eigen::VectorXd& x) {
     const auto col = static_cast<Eigen::Index>(column);
-    for (std::size_t s = 0; s < system_.site_states.size(); ++s) {
-      const auto state = static_cast<std::size_t>(system_.site_states[s]);
-      result_.concentration_ug_per_mL(static_cast<Eigen::Index>(s), col) =
-          x[static_cast<Eigen::Index>(state)] / system_.volume_mL[state];
-    }
+    fill(result_.concentration_ug_per_mL, system_.site_states, col, x);
+    fill(result_.csf_profile_ug_per_mL, system_.profile_states, col, x);
+    fill(result_.tissue_ug_per_mL, system_.tissue_states, col, x);
     const double eliminated = x[system_.eliminated_state];
     result_.eliminated_ug.push_back(eliminated);
     result_.in_body_ug.push_back(x.sum() - eliminated);
@@ -51,6 +55,15 @@ class TrajectoryRecorder {
   }
 
  private:
+  void fill(Eigen::MatrixXd& out, const std::vector<int>& states, Eigen::Index col,
+            const Eigen::VectorXd& x) const {
+    for (std::size_t s = 0; s < states.size(); ++s) {
+      const auto state = static_cast<std::size_t>(states[s]);
+      out(static_cast<Eigen::Index>(s), col) =
+          x[static_cast<Eigen::Index>(state)] / system_.volume_mL[state];
+    }
+  }
+
   const LinearSystem& system_;
   const InfusionSchedule& schedule_;
   DrugTrajectory result_;
@@ -66,6 +79,11 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
       (!output_times_h.empty() &&
        (output_times_h.front() < 0.0 || output_times_h.back() > schedule.horizon_h * (1 + 1e-12)))) {
     throw SolverError(system.drug, 0.0, "output times must be sorted and within the run");
+  }
+  if (options.method == SolverMethod::kExact && system.nonlinear_correction) {
+    throw SolverError(system.drug, 0.0,
+                      "the exact (matrix exponential) method needs a linear system; the limited "
+                      "advection scheme is nonlinear: use cvode");
   }
   if (options.method == SolverMethod::kExact && system.size() > kMaxExactStates) {
     throw SolverError(system.drug, 0.0,
@@ -84,7 +102,7 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
     const auto after = std::upper_bound(breaks.begin(), breaks.end(), piece.start_h + 1e-12 *
                                         std::max(1.0, piece.start_h));
     const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
-    inputs[std::min(k, intervals - 1)][system.input_state(piece.route)] += piece.mass_rate_ug_per_h;
+    add_dose(inputs[std::min(k, intervals - 1)], system.input(piece.route), piece.mass_rate_ug_per_h);
   }
 
   TrajectoryRecorder recorder(system, schedule, output_times_h.size());
@@ -97,7 +115,7 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
     for (; next_impulse < impulses.size() && impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
          ++next_impulse) {
       const Impulse& impulse = impulses[next_impulse];
-      if (impulse.drug == system.drug) x[system.input_state(impulse.route)] += impulse.mass_ug;
+      if (impulse.drug == system.drug) add_dose(x, system.input(impulse.route), impulse.mass_ug);
     }
     while (next_output < output_times_h.size() && same_time(output_times_h[next_output], t)) {
       recorder.record(next_output, output_times_h[next_output], x);

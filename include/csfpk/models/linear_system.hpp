@@ -1,15 +1,27 @@
 #pragma once
-// A linear ODE system in drug amounts, dx/dt = K x + b(t), with named observable sites.
-// The last state is the cumulative eliminated amount (a sink), so that mass balance
-// (delivered = in body + eliminated) can be checked on the solution itself.
+// An ODE system in drug amounts, dx/dt = K x + b(t) [+ g(x)], with named observables.
+// K is sparse and constant; g is an optional nonlinear correction (the limited second-order
+// advection flux of the 1D model) whose Jacobian is approximated by K's. The last state is the
+// cumulative eliminated amount (a sink), so that mass balance (delivered = in body +
+// eliminated) can be checked on the solution itself.
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
+#include <Eigen/Core>
 #include <Eigen/SparseCore>
 
 #include "csfpk/domain/infusion_schedule.hpp"
 
 namespace csfpk {
+
+// Where a dose lands: a distribution over states (weights sum to 1), e.g. a Gaussian over the
+// cells around the catheter tip.
+struct InputTarget {
+  std::vector<int> states;
+  std::vector<double> weights;
+};
 
 struct LinearSystem {
   std::string drug;
@@ -17,15 +29,20 @@ struct LinearSystem {
   Eigen::SparseMatrix<double> rates;  // K, per hour; column sums are zero (mass conservation)
   // Volume of each state, mL; concentration = amount / volume for observable states.
   std::vector<double> volume_mL;
-  std::vector<int> site_states;         // observable sites, in output order
+  std::vector<int> site_states;         // named observable sites, in output order
   std::vector<std::string> site_names;  // parallel to site_states
-  int catheter_state = 0;
+  std::vector<int> profile_states;      // 1D: CSF cells, caudal to cranial
+  std::vector<int> tissue_states;       // 1D: cord tissue segments
+  InputTarget catheter_input;
+  std::map<std::string, InputTarget> site_inputs;  // direct-injection sites by name
   int plasma_state = 0;
   int eliminated_state = 0;
+  // Adds g(x) to dx; must conserve mass (sum of g is zero). Empty for linear systems.
+  std::function<void(const Eigen::VectorXd& x, Eigen::VectorXd& dx)> nonlinear_correction;
 
   int size() const { return static_cast<int>(state_names.size()); }
-  // State receiving a dose along `route`; throws InputError for an unknown site.
-  int input_state(const Route& route) const;
+  // Distribution of a dose along `route`; throws InputError for an unknown site.
+  InputTarget input(const Route& route) const;
 };
 
 }  // namespace csfpk

@@ -1,6 +1,7 @@
 #pragma once
 // What a solve produces for one run: concentrations at every site and output time for every
-// drug, plus the bookkeeping that proves mass is conserved.
+// drug, along the canal and in cord tissue for the 1D model, plus the bookkeeping that proves
+// mass is conserved and the per-drug summaries.
 #include <string>
 #include <vector>
 
@@ -8,10 +9,35 @@
 
 namespace csfpk {
 
+// Figures a clinician reads first, per drug (1D runs; empty/zero for compartmental runs).
+struct DrugSummary {
+  // Per vertebral level (Trajectory::levels): peak and time-averaged CSF concentration, µg/mL.
+  std::vector<double> level_peak_ug_per_mL;
+  std::vector<double> level_mean_ug_per_mL;
+  // Spread: the largest length of canal (cm) over which CSF concentration exceeds
+  // `spread_threshold_ug_per_mL` at any output time.
+  double spread_threshold_ug_per_mL = 0.0;
+  double spread_cm = 0.0;
+  // Cranial exposure: ∫ c_pool dt over the run, µg·h/mL.
+  double cranial_auc_ug_h_per_mL = 0.0;
+  // CSF concentration in the cell holding the catheter tip.
+  double tip_peak_ug_per_mL = 0.0;
+  double tip_mean_ug_per_mL = 0.0;
+  // Per cord segment (Trajectory::segments): fraction of the run during which the segment's
+  // tissue concentration, expressed as the CSF concentration in equilibrium with it (c_t / K_p),
+  // is at or above the drug's effective concentration. NaN when the drug has none.
+  std::vector<double> dermatome_coverage;
+  double effective_concentration_ug_per_mL = 0.0;  // 0 when the drug has none
+};
+
 struct DrugTrajectory {
   std::string drug;
   // Rows are sites (Trajectory::sites), columns are output times. µg/mL.
   Eigen::MatrixXd concentration_ug_per_mL;
+  // 1D model only: rows are cells (Trajectory::positions_cm) / cord segments
+  // (Trajectory::segments), columns are output times. µg/mL.
+  Eigen::MatrixXd csf_profile_ug_per_mL;
+  Eigen::MatrixXd tissue_ug_per_mL;
   // Cumulative mass delivered to the body, in the body, and eliminated, at each output time. µg.
   std::vector<double> delivered_ug;
   std::vector<double> in_body_ug;
@@ -19,11 +45,20 @@ struct DrugTrajectory {
   // max_t |delivered − in_body − eliminated| / max(max_t delivered, tiny): the mass-balance
   // closure this run achieved.
   double mass_balance_relative_error = 0.0;
+  DrugSummary summary;
 };
 
 struct Trajectory {
   std::vector<double> times_h;
-  std::vector<std::string> sites;  // e.g. "lumbar", "thoracic", ..., "plasma"
+  std::vector<std::string> sites;  // e.g. "lumbar", …, "plasma"; 1D: "cranial_pool", "plasma"
+  // 1D model only (empty otherwise).
+  std::vector<double> positions_cm;        // cell centres, from the sacral end
+  std::vector<double> cell_faces_cm;       // positions_cm.size() + 1 faces
+  std::vector<std::string> levels;         // vertebral levels, caudal to cranial
+  std::vector<double> level_positions_cm;  // parallel to levels
+  std::vector<std::string> segments;       // cord segments with a tissue compartment
+  std::vector<std::string> dermatomes;     // landmark of each segment's dermatome
+  double catheter_tip_cm = 0.0;
   std::vector<DrugTrajectory> drugs;
 };
 
