@@ -11,7 +11,8 @@ namespace {
 const std::vector<std::string> kParameterNames{
     "csf_elimination_rate", "plasma_volume",    "plasma_clearance",
     "peripheral_volume",    "peripheral_clearance", "molecular_diffusivity",
-    "max_concentration",    "max_daily_dose"};
+    "max_concentration",    "max_daily_dose",       "cord_permeability",
+    "cord_partition",       "cord_clearance",       "effective_concentration"};
 
 // Sets one named parameter from a quantity node.
 void set_parameter(Drug& drug, const std::string& name, const YamlNode& value) {
@@ -35,6 +36,14 @@ void set_parameter(Drug& drug, const std::string& name, const YamlNode& value) {
     drug.max_concentration_ug_per_mL = value.positive_quantity(kConcentration);
   } else if (name == "max_daily_dose") {
     drug.max_daily_dose_ug = value.positive_quantity(kMassRate) * 24.0;
+  } else if (name == "cord_permeability") {
+    drug.cord_permeability_cm_per_h = value.non_negative_quantity(kVelocity);
+  } else if (name == "cord_partition") {
+    drug.cord_partition = value.positive_quantity(kDimensionless);
+  } else if (name == "cord_clearance") {
+    drug.cord_clearance_per_h = value.non_negative_quantity(kRateConstant);
+  } else if (name == "effective_concentration") {
+    drug.effective_concentration_ug_per_mL = value.positive_quantity(kConcentration);
   }
 }
 

@@ -1,5 +1,7 @@
 #include "csfpk/io/model_loader.hpp"
 
+#include <algorithm>
+
 #include "csfpk/core/errors.hpp"
 #include "csfpk/domain/vertebral_level.hpp"
 #include "csfpk/io/yaml_node.hpp"
@@ -79,6 +81,77 @@ CompartmentModelSpec load_compartment_model(const std::string& path) {
     throw InputError(path, 0, "", e.what());
   }
   return spec;
+}
+
+}  // namespace csfpk
+
+namespace csfpk {
+
+LinearTable read_table(const YamlNode& node, units::Dimension value_dimension) {
+  node.allow_only({"x", "value", "source"});
+  const YamlNode xs_node = node.at("x");
+  const YamlNode values_node = node.at("value");
+  std::vector<double> xs;
+  std::vector<double> values;
+  for (const auto& x : xs_node.items()) {
+    xs.push_back(x.non_negative_quantity(units::kLength));
+    if (xs.size() > 1 && !(xs.back() > xs[xs.size() - 2])) x.fail("positions must increase");
+  }
+  for (const auto& v : values_node.items()) values.push_back(v.non_negative_quantity(value_dimension));
+  if (xs.empty()) xs_node.fail("needs at least one position");
+  if (values.size() != xs.size()) {
+    values_node.fail("has " + std::to_string(values.size()) + " values for " +
+                     std::to_string(xs.size()) + " positions");
+  }
+  return LinearTable(std::move(xs), std::move(values));
+}
+
+AnatomyFile load_anatomy(const std::string& path) {
+  const YamlNode root = YamlNode::load_file(path);
+  root.allow_only({"name", "description", "canal_length", "csf_area", "cord_area", "levels",
+                   "cord_segments", "default_transport"});
+  AnatomyFile file;
+  Anatomy& a = file.anatomy;
+  a.name = root.at("name").text();
+  const YamlNode length = root.at("canal_length");
+  length.allow_only({"value", "source"});
+  a.canal_length_cm = length.at("value").positive_quantity(units::kLength);
+  a.csf_area_cm2 = read_table(root.at("csf_area"), units::kArea);
+  for (const double area : a.csf_area_cm2.ys()) {
+    if (!(area > 0.0)) root.at("csf_area").at("value").fail("CSF cross-sections must be positive");
+  }
+  a.cord_area_cm2 = read_table(root.at("cord_area"), units::kArea);
+  const YamlNode levels = root.at("levels");
+  levels.allow_only({"positions", "source"});
+  for (const auto& [label, x] : levels.at("positions").entries()) {
+    if (!vertebral_level_index(label)) x.fail("'" + label + "' is not a vertebral level");
+    a.levels.push_back({label, x.non_negative_quantity(units::kLength)});
+    if (a.levels.back().x_cm > a.canal_length_cm) x.fail("lies beyond the canal length");
+  }
+  std::sort(a.levels.begin(), a.levels.end(),
+            [](const LevelPosition& l, const LevelPosition& r) { return l.x_cm < r.x_cm; });
+  const YamlNode segments = root.at("cord_segments");
+  segments.allow_only({"list", "source"});
+  for (const auto& item : segments.at("list").items()) {
+    item.allow_only({"segment", "from", "to", "dermatome"});
+    CordSegment s{item.at("segment").text(), item.at("from").non_negative_quantity(units::kLength),
+                  item.at("to").non_negative_quantity(units::kLength), item.at("dermatome").text()};
+    if (!(s.top_cm > s.bottom_cm) || s.top_cm > a.canal_length_cm) {
+      item.fail("a cord segment needs 'from' below 'to', within the canal");
+    }
+    a.segments.push_back(s);
+  }
+  std::sort(a.segments.begin(), a.segments.end(),
+            [](const CordSegment& l, const CordSegment& r) { return l.bottom_cm < r.bottom_cm; });
+  const YamlNode transport = root.at("default_transport");
+  transport.allow_only({"dispersion", "velocity", "cranial_pool", "source"});
+  file.dispersion_cm2_per_h = read_table(transport.at("dispersion"), units::kDiffusivity);
+  file.velocity_cm_per_h = read_table(transport.at("velocity"), units::kVelocity);
+  const YamlNode pool = transport.at("cranial_pool");
+  pool.allow_only({"volume", "clearance"});
+  file.pool_volume_mL = pool.at("volume").positive_quantity(units::kVolume);
+  file.pool_clearance_mL_per_h = pool.at("clearance").non_negative_quantity(units::kVolumeRate);
+  return file;
 }
 
 }  // namespace csfpk

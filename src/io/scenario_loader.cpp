@@ -100,32 +100,151 @@ class ScenarioReader {
  private:
   void read_model(Scenario& s) {
     const YamlNode model = root_.at("model");
-    model.allow_only({"type", "compartments"});
-    if (const auto type = model.find("type"); type && type->text() != "compartmental") {
-      type->fail("expected 'compartmental' (the only model type of this version), got '" +
-                 type->text() + "'");
+    const std::string type = model.find("type") ? model.at("type").text() : "compartmental";
+    if (type == "spinal_1d") {
+      read_spinal(model, s);
+      return;
     }
+    if (type != "compartmental") {
+      model.at("type").fail("expected compartmental or spinal_1d, got '" + type + "'");
+    }
+    model.allow_only({"type", "compartments"});
     const YamlNode compartments = model.at("compartments");
-    const std::string name = compartments.text();
+    s.model = load_compartment_model(model_file(compartments.text(), compartments, "compartments").string());
+    s.catheter_compartment = s.model.catheter_compartment;
+  }
+
+  // A named model in models/<folder>/<name>.yaml, or a .yaml path relative to the scenario.
+  fs::path model_file(const std::string& name, const YamlNode& node, const std::string& folder) const {
     fs::path path = name;
     if (path.extension() == ".yaml") {
       if (path.is_relative()) path = fs::path(file_).parent_path() / path;
     } else {
-      path = fs::path(models_dir_) / "compartments" / (name + ".yaml");
+      path = fs::path(models_dir_) / folder / (name + ".yaml");
     }
     std::error_code ec;
     if (!fs::exists(path, ec)) {
       std::vector<std::string> known;
-      for (const auto& entry : fs::directory_iterator(fs::path(models_dir_) / "compartments", ec)) {
+      for (const auto& entry : fs::directory_iterator(fs::path(models_dir_) / folder, ec)) {
         known.push_back(entry.path().stem().string());
       }
+      std::sort(known.begin(), known.end());
       const std::string hint = closest_match(name, known);
-      compartments.fail("no compartment model '" + name + "'" +
-                        (hint.empty() ? "; available: " + join_alternatives(known)
-                                      : "; did you mean '" + hint + "'?"));
+      node.fail("no " + folder + " model '" + name + "'" +
+                (hint.empty() ? "; available: " + join_alternatives(known)
+                              : "; did you mean '" + hint + "'?"));
     }
-    s.model = load_compartment_model(path.string());
-    s.catheter_compartment = s.model.catheter_compartment;
+    return path;
+  }
+
+  void read_spinal(const YamlNode& model, Scenario& s) {
+    model.allow_only({"type", "anatomy", "grid", "advection", "dispersion", "velocity", "uptake",
+                      "cranial_pool", "cord_tissue", "source_width"});
+    const auto anatomy_node = model.find("anatomy");
+    const AnatomyFile anatomy = load_anatomy(
+        model_file(anatomy_node ? anatomy_node->text() : "adult", anatomy_node.value_or(model), "anatomy")
+            .string());
+    Spinal1DSpec spec;
+    spec.anatomy = anatomy.anatomy;
+    spec.dispersion = DispersionTable{anatomy.dispersion_cm2_per_h, 1.0};
+    spec.velocity_cm_per_h = anatomy.velocity_cm_per_h;
+    spec.pool_volume_mL = anatomy.pool_volume_mL;
+    spec.pool_clearance_mL_per_h = anatomy.pool_clearance_mL_per_h;
+    if (const auto grid = model.find("grid")) {
+      grid->allow_only({"cells", "graded", "refinement", "width"});
+      const YamlNode cells = grid->at("cells");
+      spec.grid.cells = cells.integer();
+      if (spec.grid.cells < 3 || spec.grid.cells > 20000) {
+        cells.fail("expected 3 to 20000 cells, got " + cells.text());
+      }
+      if (const auto graded = grid->find("graded")) spec.grid.graded = graded->boolean();
+      if (const auto r = grid->find("refinement")) {
+        spec.grid.refinement = r->number();
+        if (!(spec.grid.refinement >= 1.0 && spec.grid.refinement <= 100.0)) {
+          r->fail("expected a refinement ratio between 1 and 100");
+        }
+      }
+      if (const auto w = grid->find("width")) spec.grid.refinement_width_cm = w->positive_quantity(kLength);
+    }
+    if (const auto advection = model.find("advection")) {
+      if (advection->text() == "upwind") {
+        spec.scheme = AdvectionScheme::kUpwind;
+      } else if (advection->text() == "limited") {
+        spec.scheme = AdvectionScheme::kLimited;
+      } else {
+        advection->fail("expected upwind or limited, got '" + advection->text() + "'");
+      }
+    }
+    if (const auto dispersion = model.find("dispersion")) spec.dispersion = read_dispersion(*dispersion);
+    if (const auto velocity = model.find("velocity")) {
+      velocity->allow_only({"x", "value", "bulk_flow"});
+      if (const auto bulk = velocity->find("bulk_flow")) {
+        // Net flow rising linearly from 0 at the sacral end to `bulk_flow` at the foramen
+        // magnum (spinal absorption along the canal): u = Q(x)/A(x) at the table nodes.
+        const double q = bulk->non_negative_quantity(kVolumeRate);
+        std::vector<double> xs;
+        std::vector<double> us;
+        for (int k = 0; k <= 60; ++k) {
+          const double x = spec.anatomy.canal_length_cm * k / 60.0;
+          xs.push_back(x);
+          us.push_back(q * x / spec.anatomy.canal_length_cm / spec.anatomy.csf_area_cm2(x));
+        }
+        spec.velocity_cm_per_h = LinearTable(xs, us);
+      } else {
+        spec.velocity_cm_per_h = read_signed_table(*velocity, kVelocity);
+      }
+    }
+    if (const auto uptake = model.find("uptake")) spec.uptake_per_h = uptake->non_negative_quantity(kRateConstant);
+    if (const auto pool = model.find("cranial_pool")) {
+      pool->allow_only({"volume", "clearance"});
+      if (const auto v = pool->find("volume")) spec.pool_volume_mL = v->positive_quantity(kVolume);
+      if (const auto c = pool->find("clearance")) spec.pool_clearance_mL_per_h = c->non_negative_quantity(kVolumeRate);
+    }
+    if (const auto tissue = model.find("cord_tissue")) spec.cord_tissue = tissue->boolean();
+    if (const auto width = model.find("source_width")) spec.source_width_cm = width->positive_quantity(kLength);
+    s.spinal = spec;
+    s.model.name = "spinal_1d";
+  }
+
+  static LinearTable read_signed_table(const YamlNode& node, units::Dimension dimension) {
+    node.allow_only({"x", "value"});
+    std::vector<double> xs;
+    std::vector<double> values;
+    for (const auto& x : node.at("x").items()) xs.push_back(x.non_negative_quantity(kLength));
+    for (const auto& v : node.at("value").items()) values.push_back(v.quantity(dimension));
+    if (xs.empty() || xs.size() != values.size() || !std::is_sorted(xs.begin(), xs.end()) ||
+        std::adjacent_find(xs.begin(), xs.end()) != xs.end()) {
+      node.fail("expected as many values as strictly increasing positions");
+    }
+    return LinearTable(xs, values);
+  }
+
+  DispersionModel read_dispersion(const YamlNode& node) {
+    node.allow_only({"table", "oscillation", "scale"});
+    const double scale = node.find("scale") ? node.at("scale").positive_quantity(kDimensionless) : 1.0;
+    if (const auto table = node.find("table")) {
+      if (node.find("oscillation")) node.fail("give either a table or an oscillation law, not both");
+      return DispersionTable{read_table(*table, kDiffusivity), scale};
+    }
+    const YamlNode law_node = node.at("oscillation");
+    law_node.allow_only({"heart_rate", "stroke_volume", "half_gap", "respiration", "mixing", "viscosity"});
+    OscillationLaw law;
+    law.scale = scale;
+    const auto angular = [](const YamlNode& rate) {
+      return 2.0 * 3.141592653589793 * rate.positive_quantity(kRateConstant);
+    };
+    law.oscillations.push_back({read_table(law_node.at("stroke_volume"), kVolume), angular(law_node.at("heart_rate"))});
+    if (const auto breathing = law_node.find("respiration")) {
+      breathing->allow_only({"rate", "stroke_volume"});
+      law.oscillations.push_back({read_table(breathing->at("stroke_volume"), kVolume), angular(breathing->at("rate"))});
+    }
+    law.half_gap_cm = read_table(law_node.at("half_gap"), kLength);
+    for (const double h : law.half_gap_cm.ys()) {
+      if (!(h > 0.0)) law_node.at("half_gap").fail("half-gap widths must be positive");
+    }
+    if (const auto mixing = law_node.find("mixing")) law.mixing_cm2_per_h = mixing->non_negative_quantity(kDiffusivity);
+    if (const auto nu = law_node.find("viscosity")) law.kinematic_viscosity_cm2_per_h = nu->positive_quantity(kDiffusivity);
+    return law;
   }
 
   // Blend: drug name → concentration; every drug must be in the library.
@@ -323,17 +442,13 @@ class ScenarioReader {
     if (!catheter) return;
     catheter->allow_only({"tip", "dead_volume", "primed", "faults"});
     if (const auto tip = catheter->find("tip")) {
-      const std::string text = tip->text();
-      if (const auto level = vertebral_level_index(text)) {
-        const CompartmentSpec* c = s.model.compartment_at_level(*level);
-        if (c == nullptr) tip->fail("level " + text + " lies in no compartment of the model");
-        s.catheter_compartment = c->name;
-      } else if (s.model.find(text) != nullptr) {
-        s.catheter_compartment = text;
+      if (s.spinal) {
+        s.catheter_tip_cm = spinal_position(*tip, *s.spinal);
       } else {
-        tip->fail("expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S5) or a compartment of "
-                  "the model, got '" + text + "'");
+        s.catheter_compartment = compartment_for(*tip, s.model);
       }
+    } else if (s.spinal) {
+      catheter->at("tip");  // the 1D model needs to know where the tip is
     }
     if (const auto dead = catheter->find("dead_volume")) {
       s.program.catheter.dead_volume_mL = dead->non_negative_quantity(kVolume);
@@ -361,6 +476,40 @@ class ScenarioReader {
     }
   }
 
+  // A vertebral level or a compartment name, for the compartmental model.
+  static std::string compartment_for(const YamlNode& node, const CompartmentModelSpec& model) {
+    const std::string text = node.text();
+    if (const auto level = vertebral_level_index(text)) {
+      const CompartmentSpec* c = model.compartment_at_level(*level);
+      if (c == nullptr) node.fail("level " + text + " lies in no compartment of the model");
+      return c->name;
+    }
+    if (model.find(text) != nullptr) return text;
+    node.fail("expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S5) or a compartment of "
+              "the model, got '" + text + "'");
+  }
+
+  // A vertebral level placed by the anatomy, or a distance from the sacral end ("12 cm").
+  static double spinal_position(const YamlNode& node, const Spinal1DSpec& spec) {
+    const std::string text = node.text();
+    if (vertebral_level_index(text)) {
+      const auto x = spec.anatomy.level_position(text);
+      if (!x) node.fail("the anatomy '" + spec.anatomy.name + "' does not place level " + text);
+      return *x;
+    }
+    if (!text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '-')) {
+      const double x = node.quantity(kLength);
+      if (x < 0.0 || x > spec.anatomy.canal_length_cm) {
+        node.fail("is outside the canal, which runs from 0 cm (sacral end) to " +
+                  std::to_string(static_cast<int>(spec.anatomy.canal_length_cm)) +
+                  " cm (foramen magnum)");
+      }
+      return x;
+    }
+    node.fail("expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S2) or a distance from the "
+              "sacral end such as '25 cm', got '" + text + "'");
+  }
+
   void read_injections(const YamlNode& node, Scenario& s) {
     for (const auto& item : node.items()) {
       item.allow_only({"at", "duration", "site", "dose"});
@@ -368,16 +517,16 @@ class ScenarioReader {
       injection.time_h = time_within_run(item.at("at"));
       if (const auto d = item.find("duration")) injection.duration_h = d->non_negative_quantity(kTime);
       if (const auto site = item.find("site")) {
-        injection.site = site->text();
-        if (s.model.find(injection.site) == nullptr) {
-          if (const auto level = vertebral_level_index(injection.site)) {
-            const CompartmentSpec* c = s.model.compartment_at_level(*level);
-            if (c == nullptr) site->fail("level " + injection.site + " lies in no compartment");
-            injection.site = c->name;
-          } else {
-            site->fail("expected a vertebral level or a compartment of the model, got '" +
-                       injection.site + "'");
+        if (s.spinal) {
+          injection.site = site->text();
+          if (injection.site != "cranial_pool") {
+            spinal_position(*site, *s.spinal);
+            if (!vertebral_level_index(injection.site)) {
+              site->fail("in the 1D model an injection site is a vertebral level or cranial_pool");
+            }
           }
+        } else {
+          injection.site = compartment_for(*site, s.model);
         }
       }
       for (const auto& [drug, dose] : item.at("dose").entries()) {
@@ -414,7 +563,10 @@ class ScenarioReader {
   void read_output(Scenario& s) {
     double interval = 1.0;
     if (const auto output = root_.find("output")) {
-      output->allow_only({"interval", "times"});
+      output->allow_only({"interval", "times", "spread_threshold"});
+      if (const auto threshold = output->find("spread_threshold")) {
+        s.spread_threshold_ug_per_mL = threshold->positive_quantity(kConcentration);
+      }
       if (const auto times = output->find("times")) {
         for (const auto& t : times->items()) s.output_times_h.push_back(time_within_run(t));
         if (!std::is_sorted(s.output_times_h.begin(), s.output_times_h.end())) {

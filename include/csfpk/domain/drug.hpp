@@ -28,6 +28,13 @@ struct Drug {
   // Consensus maxima (PACC); exceeding them is a recorded warning, or an error with --strict.
   std::optional<double> max_concentration_ug_per_mL;
   std::optional<double> max_daily_dose_ug;
+  // Cord tissue exchange in the 1D model: permeability of the pia/cord surface (cm/h), the
+  // tissue:CSF partition coefficient K_p, and first-order clearance from tissue to blood (1/h).
+  double cord_permeability_cm_per_h = 0.0;
+  double cord_partition = 1.0;
+  double cord_clearance_per_h = 0.0;
+  // CSF-equivalent concentration at which the drug acts on a cord segment (dermatome coverage).
+  std::optional<double> effective_concentration_ug_per_mL;
   // Parameter name → literature source, for provenance and `csfpk drugs`.
   std::map<std::string, std::string> sources;
 };

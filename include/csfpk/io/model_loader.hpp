@@ -1,11 +1,29 @@
 #pragma once
 #include <string>
 
+#include "csfpk/core/table.hpp"
+#include "csfpk/core/units.hpp"
+#include "csfpk/domain/anatomy.hpp"
+#include "csfpk/io/yaml_node.hpp"
 #include "csfpk/models/compartment_model.hpp"
 
 namespace csfpk {
 
 // Reads models/compartments/<name>.yaml (or any path); errors name file, line and field.
 CompartmentModelSpec load_compartment_model(const std::string& path);
+
+// An anatomy file with the transport defaults that come with it.
+struct AnatomyFile {
+  Anatomy anatomy;
+  LinearTable dispersion_cm2_per_h;
+  LinearTable velocity_cm_per_h;
+  double pool_volume_mL = 0.0;
+  double pool_clearance_mL_per_h = 0.0;
+};
+
+AnatomyFile load_anatomy(const std::string& path);
+
+// {x: [0 cm, 10 cm, …], value: [7.2 cm^2/h, …]}: positions increasing, values of one dimension.
+LinearTable read_table(const YamlNode& node, units::Dimension value_dimension);
 
 }  // namespace csfpk

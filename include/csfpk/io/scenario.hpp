@@ -1,12 +1,14 @@
 #pragma once
 // A scenario file, loaded, validated and converted to internal units.
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "csfpk/domain/drug.hpp"
 #include "csfpk/domain/pump_program.hpp"
 #include "csfpk/models/compartment_model.hpp"
+#include "csfpk/models/spinal_1d.hpp"
 #include "csfpk/solve/solver_options.hpp"
 
 namespace csfpk {
@@ -17,8 +19,13 @@ struct Scenario {
   std::string file;
   std::string text;  // the YAML after --set overrides, for provenance
   double duration_h = 0.0;
+  // Exactly one model: compartmental (`model`, fed at `catheter_compartment`) or the 1D spinal
+  // model (`spinal`, fed at `catheter_tip_cm`).
   CompartmentModelSpec model;
   std::string catheter_compartment;
+  std::optional<Spinal1DSpec> spinal;
+  double catheter_tip_cm = 0.0;
+  std::optional<double> spread_threshold_ug_per_mL;
   std::map<std::string, Drug> drugs;  // every drug delivered, with scenario overrides applied
   PumpProgram program;
   std::vector<double> output_times_h;

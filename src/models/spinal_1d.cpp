@@ -1,0 +1,268 @@
+#include "csfpk/models/spinal_1d.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "csfpk/core/errors.hpp"
+
+namespace csfpk {
+
+namespace {
+
+double shear_dispersion(const OscillationLaw& law, const Anatomy& anatomy, double d_m, double x) {
+  const double area = anatomy.csf_area_cm2(x);
+  const double h = law.half_gap_cm(x);
+  double shear = 0.0;
+  for (const auto& oscillation : law.oscillations) {
+    const double amplitude = 0.5 * oscillation.stroke_volume_mL(x) / area;  // X, cm
+    const double womersley =
+        h * std::sqrt(oscillation.angular_frequency_per_h / law.kinematic_viscosity_cm2_per_h);
+    shear += d_m * (amplitude / h) * (amplitude / h) * (1.5 + womersley / (2.0 * std::numbers::sqrt2));
+  }
+  return d_m + law.scale * shear + law.mixing_cm2_per_h;
+}
+
+// van Leer's harmonic mean of the one-sided slopes: second order where c is smooth and
+// monotone, zero at extrema, so no new over- or undershoots.
+double limited_slope(double left, double right) {
+  return left * right > 0.0 ? 2.0 * left * right / (left + right) : 0.0;
+}
+
+}  // namespace
+
+double dispersion_at(const DispersionModel& model, const Anatomy& anatomy, const Drug& drug,
+                     double x_cm) {
+  if (const auto* table = std::get_if<DispersionTable>(&model)) {
+    return table->scale * table->dispersion_cm2_per_h(x_cm);
+  }
+  return shear_dispersion(std::get<OscillationLaw>(model), anatomy,
+                          drug.molecular_diffusivity_cm2_per_h, x_cm);
+}
+
+SpinalGrid make_grid(const Spinal1DSpec& spec, double tip_cm) {
+  const int n = spec.grid.cells;
+  const double length = spec.anatomy.canal_length_cm;
+  SpinalGrid grid;
+  grid.faces_cm.resize(static_cast<std::size_t>(n) + 1);
+  if (!spec.grid.graded) {
+    for (int j = 0; j <= n; ++j) grid.faces_cm[static_cast<std::size_t>(j)] = length * j / n;
+  } else {
+    // Equidistribute the cell density: faces at equal steps of its integral.
+    const double r = spec.grid.refinement;
+    const double w = spec.grid.refinement_width_cm;
+    const auto density = [&](double x) {
+      return 1.0 + (r - 1.0) * std::exp(-(x - tip_cm) * (x - tip_cm) / (2.0 * w * w));
+    };
+    constexpr int kSamples = 200000;
+    std::vector<double> cumulative(kSamples + 1, 0.0);
+    const double dx = length / kSamples;
+    for (int k = 1; k <= kSamples; ++k) {
+      cumulative[static_cast<std::size_t>(k)] =
+          cumulative[static_cast<std::size_t>(k - 1)] + 0.5 * dx * (density((k - 1) * dx) + density(k * dx));
+    }
+    const double total = cumulative.back();
+    for (int j = 0; j <= n; ++j) {
+      const double target = total * j / n;
+      const auto it = std::lower_bound(cumulative.begin(), cumulative.end(), target);
+      const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(it - cumulative.begin(), 1));
+      const double w0 = (target - cumulative[k - 1]) / (cumulative[k] - cumulative[k - 1]);
+      grid.faces_cm[static_cast<std::size_t>(j)] = (static_cast<double>(k) - 1.0 + w0) * dx;
+    }
+    grid.faces_cm.front() = 0.0;
+    grid.faces_cm.back() = length;
+  }
+  grid.centres_cm.resize(static_cast<std::size_t>(n));
+  for (std::size_t i = 0; i < grid.centres_cm.size(); ++i) {
+    grid.centres_cm[i] = 0.5 * (grid.faces_cm[i] + grid.faces_cm[i + 1]);
+  }
+  return grid;
+}
+
+InputTarget gaussian_input(const SpinalGrid& grid, double centre_cm, double sigma_cm,
+                           int first_state) {
+  InputTarget target;
+  double total = 0.0;
+  std::vector<double> raw(grid.centres_cm.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const double z = (grid.centres_cm[i] - centre_cm) / sigma_cm;
+    raw[i] = std::exp(-0.5 * z * z) * (grid.faces_cm[i + 1] - grid.faces_cm[i]);
+    total += raw[i];
+  }
+  if (!(total > 0.0)) {
+    // A source narrower than the cells around it: all of it into the cell holding the centre.
+    const auto it = std::upper_bound(grid.faces_cm.begin(), grid.faces_cm.end(), centre_cm);
+    const auto cell = std::clamp<std::ptrdiff_t>(it - grid.faces_cm.begin() - 1, 0,
+                                                 static_cast<std::ptrdiff_t>(raw.size()) - 1);
+    return {{first_state + static_cast<int>(cell)}, {1.0}};
+  }
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    // Weights below 1e-16 of the total change nothing and only widen the input.
+    if (raw[i] / total < 1e-16) continue;
+    target.states.push_back(first_state + static_cast<int>(i));
+    target.weights.push_back(raw[i] / total);
+  }
+  return target;
+}
+
+SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, double tip_cm) {
+  const Anatomy& anatomy = spec.anatomy;
+  const double length = anatomy.canal_length_cm;
+  if (spec.grid.cells < 3 || spec.grid.cells > 200000) {
+    throw InputError("the 1D model needs between 3 and 200000 cells, got " +
+                     std::to_string(spec.grid.cells));
+  }
+  if (!(tip_cm >= 0.0 && tip_cm <= length)) {
+    throw InputError("catheter tip at " + std::to_string(tip_cm) + " cm is outside the canal (0–" +
+                     std::to_string(length) + " cm)");
+  }
+  SpinalSystem out;
+  out.grid = make_grid(spec, tip_cm);
+  const SpinalGrid& grid = out.grid;
+  LinearSystem& sys = out.system;
+  sys.drug = drug.name;
+  const int n = spec.grid.cells;
+  const auto centre = [&](int i) { return grid.centres_cm[static_cast<std::size_t>(i)]; };
+  const auto face = [&](int j) { return grid.faces_cm[static_cast<std::size_t>(j)]; };
+
+  for (int i = 0; i < n; ++i) {
+    sys.state_names.push_back("csf[" + std::to_string(i) + "]");
+    sys.volume_mL.push_back(anatomy.csf_area_cm2(centre(i)) * (face(i + 1) - face(i)));
+    sys.profile_states.push_back(i);
+  }
+  if (spec.cord_tissue) {
+    for (const auto& segment : anatomy.segments) {
+      const double volume = anatomy.cord_area_cm2(0.5 * (segment.bottom_cm + segment.top_cm)) *
+                            (segment.top_cm - segment.bottom_cm);
+      if (!(volume > 0.0)) continue;
+      out.tissue_segments.push_back(&segment);
+      sys.tissue_states.push_back(sys.size());
+      sys.state_names.push_back("tissue[" + segment.label + "]");
+      sys.volume_mL.push_back(volume);
+    }
+  }
+  const int pool = sys.size();
+  sys.state_names.emplace_back("cranial_pool");
+  sys.volume_mL.push_back(spec.pool_volume_mL);
+  sys.plasma_state = sys.size();
+  sys.state_names.emplace_back("plasma");
+  sys.volume_mL.push_back(drug.plasma_volume_mL);
+  int peripheral = -1;
+  if (drug.peripheral) {
+    peripheral = sys.size();
+    sys.state_names.emplace_back("plasma_peripheral");
+    sys.volume_mL.push_back(drug.peripheral->volume_mL);
+  }
+  sys.eliminated_state = sys.size();
+  sys.state_names.emplace_back("eliminated");
+  sys.volume_mL.push_back(0.0);
+
+  std::vector<Eigen::Triplet<double>> entries;
+  const auto volume = [&](int s) { return sys.volume_mL[static_cast<std::size_t>(s)]; };
+  // Amount moves from `from` to `to` at `per_hour`·x_from.
+  const auto transfer = [&](int from, int to, double per_hour) {
+    if (per_hour == 0.0) return;
+    entries.emplace_back(from, from, -per_hour);
+    entries.emplace_back(to, from, per_hour);
+  };
+  const auto D = [&](double x) { return dispersion_at(spec.dispersion, anatomy, drug, x); };
+  const auto u = [&](double x) { return spec.velocity_cm_per_h(x); };
+
+  // Interior faces j = 1 … N−1 between cells j−1 and j.
+  for (int j = 1; j < n; ++j) {
+    const double x = face(j);
+    const double area = anatomy.csf_area_cm2(x);
+    const double conductance = area * D(x) / (centre(j) - centre(j - 1));  // mL/h
+    transfer(j - 1, j, conductance / volume(j - 1));
+    transfer(j, j - 1, conductance / volume(j));
+    const double flow = area * u(x);  // mL/h, + towards the head
+    if (flow >= 0.0) {
+      transfer(j - 1, j, flow / volume(j - 1));
+    } else {
+      transfer(j, j - 1, -flow / volume(j));
+    }
+  }
+  // Cranial face: the last cell opens into the pool, half a cell away.
+  {
+    const double x = face(n);
+    const double area = anatomy.csf_area_cm2(x);
+    const double conductance = area * D(x) / (face(n) - centre(n - 1));
+    transfer(n - 1, pool, conductance / volume(n - 1));
+    transfer(pool, n - 1, conductance / volume(pool));
+    const double flow = area * u(x);
+    if (flow >= 0.0) {
+      transfer(n - 1, pool, flow / volume(n - 1));
+    } else {
+      transfer(pool, n - 1, -flow / volume(pool));
+    }
+  }
+  const double uptake = spec.uptake_per_h.value_or(drug.csf_elimination_rate_per_h);
+  for (int i = 0; i < n; ++i) transfer(i, sys.plasma_state, uptake);
+
+  // Cord tissue: conductance P·perimeter·overlap with every cell the segment overlaps.
+  for (std::size_t s = 0; s < out.tissue_segments.size(); ++s) {
+    const CordSegment& segment = *out.tissue_segments[s];
+    const int tissue = sys.tissue_states[s];
+    for (int i = 0; i < n; ++i) {
+      const double overlap = std::min(face(i + 1), segment.top_cm) - std::max(face(i), segment.bottom_cm);
+      if (overlap <= 0.0) continue;
+      const double perimeter = 2.0 * std::sqrt(std::numbers::pi * anatomy.cord_area_cm2(centre(i)));
+      const double conductance = drug.cord_permeability_cm_per_h * perimeter * overlap;
+      transfer(i, tissue, conductance / volume(i));
+      transfer(tissue, i, conductance / (drug.cord_partition * volume(tissue)));
+    }
+    transfer(tissue, sys.plasma_state, drug.cord_clearance_per_h);
+  }
+  transfer(pool, sys.plasma_state, spec.pool_clearance_mL_per_h / volume(pool));
+  transfer(sys.plasma_state, sys.eliminated_state, drug.plasma_clearance_mL_per_h / drug.plasma_volume_mL);
+  if (peripheral >= 0) {
+    const double q = drug.peripheral->intercompartmental_clearance_mL_per_h;
+    transfer(sys.plasma_state, peripheral, q / drug.plasma_volume_mL);
+    transfer(peripheral, sys.plasma_state, q / drug.peripheral->volume_mL);
+  }
+  sys.rates.resize(sys.size(), sys.size());
+  sys.rates.setFromTriplets(entries.begin(), entries.end());
+  sys.rates.makeCompressed();
+
+  sys.site_states = {pool, sys.plasma_state};
+  sys.site_names = {"cranial_pool", "plasma"};
+  sys.catheter_input = gaussian_input(grid, tip_cm, spec.source_width_cm, 0);
+  sys.site_inputs["cranial_pool"] = {{pool}, {1.0}};
+  for (const auto& level : anatomy.levels) {
+    sys.site_inputs[level.label] = gaussian_input(grid, level.x_cm, spec.source_width_cm, 0);
+  }
+
+  if (spec.scheme == AdvectionScheme::kLimited) {
+    // Anti-diffusive correction to the upwind face flux: A u σ (x_face − x_upwind), with σ the
+    // limited slope in the upwind cell (zero in the end cells).
+    struct Face {
+      int left;
+      double flow;  // A u, mL/h
+    };
+    std::vector<Face> faces;
+    for (int j = 1; j < n; ++j) faces.push_back({j - 1, anatomy.csf_area_cm2(face(j)) * u(face(j))});
+    std::vector<double> centres = grid.centres_cm;
+    std::vector<double> faces_x = grid.faces_cm;
+    std::vector<double> volumes(sys.volume_mL.begin(), sys.volume_mL.begin() + n);
+    sys.nonlinear_correction = [faces, centres, faces_x, volumes, n](const Eigen::VectorXd& m,
+                                                                    Eigen::VectorXd& dm) {
+      const auto c = [&](int i) { return m[i] / volumes[static_cast<std::size_t>(i)]; };
+      const auto x = [&](int i) { return centres[static_cast<std::size_t>(i)]; };
+      const auto slope = [&](int i) {
+        if (i <= 0 || i >= n - 1) return 0.0;
+        return limited_slope((c(i) - c(i - 1)) / (x(i) - x(i - 1)),
+                             (c(i + 1) - c(i)) / (x(i + 1) - x(i)));
+      };
+      for (const Face& f : faces) {
+        const int upwind = f.flow >= 0.0 ? f.left : f.left + 1;
+        const double offset = faces_x[static_cast<std::size_t>(f.left) + 1] - x(upwind);
+        const double correction = f.flow * slope(upwind) * offset;
+        dm[f.left] -= correction;
+        dm[f.left + 1] += correction;
+      }
+    };
+  }
+  return out;
+}
+
+}  // namespace csfpk
