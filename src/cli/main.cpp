@@ -2,7 +2,9 @@
 // an exit code: 2 input, 3 solver, 4 file I/O, 64 usage, 70 internal.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -74,26 +76,120 @@ void print_schedule_summary(const InfusionSchedule& schedule) {
   }
 }
 
+// A concentration as number and unit in fixed-width columns (µg/mL at or above 1 µg/mL, ng/mL
+// below), so that a column of them lines up; "-" for NaN (not computed).
+std::string concentration_cell(double ug_per_mL) {
+  std::ostringstream out;
+  if (std::isnan(ug_per_mL)) {
+    out << std::setw(15) << "-";
+    return out.str();
+  }
+  const bool micro = std::abs(ug_per_mL) >= 1.0;
+  out << std::setprecision(4) << std::setw(9) << (micro ? ug_per_mL : ug_per_mL * 1000.0)
+      << (micro ? " ug/mL" : " ng/mL");
+  return out.str();
+}
+
+std::string fixed(double value, int decimals) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(decimals) << value;
+  return out.str();
+}
+
+// The figure-ready table of a 1D run for one drug: CSF by vertebral level and cord tissue
+// coverage by segment, cranial at the top, then spread, cranial exposure and the catheter tip.
+void print_canal_summary(const Trajectory& traj, const DrugTrajectory& drug) {
+  const DrugSummary& s = drug.summary;
+  const std::size_t n_levels = std::min(traj.levels.size(), traj.level_positions_cm.size());
+  if (n_levels > 0 && s.level_peak_ug_per_mL.size() == n_levels &&
+      s.level_mean_ug_per_mL.size() == n_levels) {
+    // The level nearest the catheter tip is marked.
+    std::size_t tip_level = 0;
+    for (std::size_t i = 1; i < n_levels; ++i) {
+      if (std::abs(traj.level_positions_cm[i] - traj.catheter_tip_cm) <
+          std::abs(traj.level_positions_cm[tip_level] - traj.catheter_tip_cm)) {
+        tip_level = i;
+      }
+    }
+    std::cout << "    CSF by vertebral level\n"
+              << "      level    x (cm)         peak CSF         mean CSF\n";
+    for (std::size_t k = n_levels; k-- > 0;) {  // stored caudal to cranial
+      std::cout << "      " << std::left << std::setw(6) << traj.levels[k] << std::right
+                << std::setw(9) << fixed(traj.level_positions_cm[k], 1) << "  "
+                << concentration_cell(s.level_peak_ug_per_mL[k]) << "  "
+                << concentration_cell(s.level_mean_ug_per_mL[k])
+                << (k == tip_level ? "   <- catheter tip" : "") << "\n";
+    }
+  }
+
+  const std::size_t n_segments = std::min(traj.segments.size(), traj.dermatomes.size());
+  if (n_segments > 0 && s.dermatome_coverage.size() == n_segments) {
+    if (s.effective_concentration_ug_per_mL > 0.0) {
+      std::size_t width = 9;
+      for (std::size_t g = 0; g < n_segments; ++g) {
+        width = std::max(width, traj.dermatomes[g].size());
+      }
+      std::cout << "    cord tissue by segment: time with c_tissue/K_p >= "
+                << format_concentration(s.effective_concentration_ug_per_mL) << "\n"
+                << "      segment  " << std::left << std::setw(static_cast<int>(width))
+                << "dermatome" << std::right << "  coverage\n";
+      for (std::size_t g = n_segments; g-- > 0;) {  // stored caudal to cranial
+        const double coverage = s.dermatome_coverage[g];
+        std::cout << "      " << std::left << std::setw(7) << traj.segments[g] << "  "
+                  << std::setw(static_cast<int>(width)) << traj.dermatomes[g] << std::right
+                  << std::setw(8) << (std::isnan(coverage) ? "-" : fixed(100.0 * coverage, 1))
+                  << " %\n";
+      }
+    } else {
+      std::cout << "    cord tissue by segment: no effective concentration given, no coverage\n";
+    }
+  }
+
+  std::cout << "    spread:          ";
+  if (std::isnan(s.spread_cm) || !(s.spread_threshold_ug_per_mL > 0.0)) {
+    std::cout << "- (no threshold given)\n";
+  } else {
+    std::cout << fixed(s.spread_cm, 1) << " cm of canal at or above "
+              << format_concentration(s.spread_threshold_ug_per_mL) << " (largest over the run)\n";
+  }
+  std::cout << "    cranial AUC:     ";
+  if (std::isnan(s.cranial_auc_ug_h_per_mL)) {
+    std::cout << "-\n";
+  } else {
+    std::ostringstream auc;
+    auc << std::setprecision(4) << s.cranial_auc_ug_h_per_mL << " ug h/mL";
+    std::cout << auc.str() << " in the cranial pool\n";
+  }
+  std::cout << "    catheter tip:    peak " << format_concentration(s.tip_peak_ug_per_mL)
+            << ", mean " << format_concentration(s.tip_mean_ug_per_mL) << " (at "
+            << fixed(traj.catheter_tip_cm, 1) << " cm)\n";
+}
+
 void print_run_summary(const RunRecord& record) {
   const auto& traj = record.trajectory;
+  std::size_t site_width = 10;
+  for (const auto& site : traj.sites) site_width = std::max(site_width, site.size());
   std::cout << "\nper drug: peak and time-averaged concentration by site\n";
   for (const auto& drug : traj.drugs) {
     const double delivered = drug.delivered_ug.empty() ? 0.0 : drug.delivered_ug.back();
     std::cout << "  " << drug.drug << "  (delivered " << std::setprecision(5) << delivered / 1000.0
-              << " mg, mass balance error " << std::setprecision(2) << drug.mass_balance_relative_error
-              << ")\n";
+              << " mg, mass balance error " << std::setprecision(2)
+              << drug.mass_balance_relative_error << ")\n";
     for (std::size_t s = 0; s < traj.sites.size(); ++s) {
       const auto row = drug.concentration_ug_per_mL.row(static_cast<Eigen::Index>(s));
       double area = 0.0;
       for (Eigen::Index i = 1; i < row.size(); ++i) {
         area += 0.5 * (row[i] + row[i - 1]) *
-                (traj.times_h[static_cast<std::size_t>(i)] - traj.times_h[static_cast<std::size_t>(i - 1)]);
+                (traj.times_h[static_cast<std::size_t>(i)] -
+                 traj.times_h[static_cast<std::size_t>(i - 1)]);
       }
       const double span = traj.times_h.back() - traj.times_h.front();
-      std::cout << "    " << std::left << std::setw(10) << traj.sites[s] << std::right
-                << " peak " << std::setw(14) << format_concentration(row.maxCoeff()) << "   mean "
-                << std::setw(14) << format_concentration(span > 0 ? area / span : row[0]) << "\n";
+      std::cout << "    " << std::left << std::setw(static_cast<int>(site_width)) << traj.sites[s]
+                << std::right << " peak " << std::setw(14) << format_concentration(row.maxCoeff())
+                << "   mean " << std::setw(14)
+                << format_concentration(span > 0 ? area / span : row[0]) << "\n";
     }
+    if (!traj.positions_cm.empty()) print_canal_summary(traj, drug);
   }
   for (const auto& w : record.warnings) std::cout << "warning: " << w << "\n";
 }

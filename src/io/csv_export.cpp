@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <fstream>
 #include <string_view>
+#include <vector>
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/io/result_reader.hpp"
+#include "csfpk/io/result_writer.hpp"
 
 namespace csfpk {
 namespace {
@@ -47,23 +49,46 @@ void export_csv(const std::string& h5_path, const std::string& csv_path) {
   out << "run,drug,site,position_cm,time_h,concentration_ug_per_mL\n";
 
   // A result file holds one run, so `run` is 0 until sweep files carry a run dimension.
-  // Trajectory has no site positions yet, so every site is written as non-spatial (empty
-  // position_cm).
   std::string row;
+  const auto write_row = [&](const std::string& drug, std::string_view site,
+                             const double* position_cm, double time_h, double value) {
+    row.assign("0,");
+    append_text(row, drug);
+    row += ',';
+    append_text(row, site);
+    row += ',';
+    if (position_cm != nullptr) append_number(row, *position_cm);
+    row += ',';
+    append_number(row, time_h);
+    row += ',';
+    append_number(row, value);
+    row += '\n';
+    out.write(row.data(), static_cast<std::streamsize>(row.size()));
+  };
+  const std::vector<double>& times = trajectory.times_h;
   for (const DrugTrajectory& drug : trajectory.drugs) {
+    // Compartments, pool and plasma: no position along the canal.
     for (std::size_t s = 0; s < trajectory.sites.size(); ++s) {
-      for (std::size_t t = 0; t < trajectory.times_h.size(); ++t) {
-        row.assign("0,");
-        append_text(row, drug.drug);
-        row += ',';
-        append_text(row, trajectory.sites[s]);
-        row += ",,";
-        append_number(row, trajectory.times_h[t]);
-        row += ',';
-        append_number(row, drug.concentration_ug_per_mL(static_cast<Eigen::Index>(s),
-                                                        static_cast<Eigen::Index>(t)));
-        row += '\n';
-        out.write(row.data(), static_cast<std::streamsize>(row.size()));
+      for (std::size_t t = 0; t < times.size(); ++t) {
+        write_row(drug.drug, trajectory.sites[s], nullptr, times[t],
+                  drug.concentration_ug_per_mL(static_cast<Eigen::Index>(s),
+                                               static_cast<Eigen::Index>(t)));
+      }
+    }
+    // 1D runs: the CSF profile at each cell centre, then cord tissue by segment.
+    for (std::size_t i = 0; i < trajectory.positions_cm.size(); ++i) {
+      for (std::size_t t = 0; t < times.size(); ++t) {
+        write_row(
+            drug.drug, result_names::kCsvCsfSite, &trajectory.positions_cm[i], times[t],
+            drug.csf_profile_ug_per_mL(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(t)));
+      }
+    }
+    for (std::size_t g = 0; g < trajectory.segments.size(); ++g) {
+      const std::string site = result_names::kCsvTissueSitePrefix + trajectory.segments[g];
+      for (std::size_t t = 0; t < times.size(); ++t) {
+        write_row(
+            drug.drug, site, nullptr, times[t],
+            drug.tissue_ug_per_mL(static_cast<Eigen::Index>(g), static_cast<Eigen::Index>(t)));
       }
     }
   }

@@ -338,6 +338,18 @@ void set_attribute(hid_t object, const std::string& name, std::int32_t value) {
   check(H5Awrite(attribute.get(), H5T_NATIVE_INT32, &value), object, name, action);
 }
 
+void set_attribute(hid_t object, const std::string& name, double value) {
+  const char* action = "write attribute";
+  if (check(H5Aexists(object, name.c_str()), object, name, action) > 0) {
+    check(H5Adelete(object, name.c_str()), object, name, action);
+  }
+  Dataspace space(check(H5Screate(H5S_SCALAR), object, name, action));
+  Attribute attribute(
+      check(H5Acreate2(object, name.c_str(), H5T_IEEE_F64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+            object, name, action));
+  check(H5Awrite(attribute.get(), H5T_NATIVE_DOUBLE, &value), object, name, action);
+}
+
 bool has_attribute(hid_t object, const std::string& name) {
   return check(H5Aexists(object, name.c_str()), object, name, "look up attribute") > 0;
 }
@@ -357,6 +369,21 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
     throw IoError(file_name(object) + ": attribute '" + name + "' is not a single string");
   }
   return values.front();
+}
+
+double read_double_attribute(hid_t object, const std::string& name) {
+  const char* action = "read attribute";
+  Attribute attribute(check(H5Aopen(object, name.c_str(), H5P_DEFAULT), object, name, action));
+  Datatype file_type(check(H5Aget_type(attribute.get()), object, name, action));
+  const H5T_class_t type_class = H5Tget_class(file_type.get());
+  Dataspace space(check(H5Aget_space(attribute.get()), object, name, action));
+  const hssize_t count = check(H5Sget_simple_extent_npoints(space.get()), object, name, action);
+  if ((type_class != H5T_FLOAT && type_class != H5T_INTEGER) || count != 1) {
+    throw IoError(file_name(object) + ": attribute '" + name + "' is not a single number");
+  }
+  double value = 0.0;
+  check(H5Aread(attribute.get(), H5T_NATIVE_DOUBLE, &value), object, name, action);
+  return value;
 }
 
 }  // namespace csfpk::h5

@@ -1,6 +1,7 @@
 #include "csfpk/io/result_reader.hpp"
 
 #include <array>
+#include <cstddef>
 #include <string_view>
 
 #include "csfpk/core/errors.hpp"
@@ -63,6 +64,17 @@ class Reader {
     return dataset;
   }
 
+  bool has_dataset(const char* name) const {
+    return static_cast<bool>(h5::open_dataset_if_exists(root_, name));
+  }
+
+  double number_attribute(const char* name) const {
+    if (!h5::has_attribute(root_, name)) {
+      reject("missing attribute '" + std::string(name) + "'");
+    }
+    return h5::read_double_attribute(root_, name);
+  }
+
   std::string attribute(const char* name) const {
     if (!h5::has_attribute(root_, name)) {
       reject("missing attribute '" + std::string(name) + "'");
@@ -102,6 +114,85 @@ EventKind parse_event_kind(const std::string& path, const std::string& text) {
   throw IoError(path + ": unknown event kind '" + text + "' (written by a newer csfpk?)");
 }
 
+// Rows × times matrix `d` of a (drug, row, time) variable in C order.
+Eigen::MatrixXd drug_matrix(const std::vector<double>& all, std::size_t d, hsize_t rows,
+                            hsize_t times) {
+  const auto nr = static_cast<Eigen::Index>(rows);
+  const auto nt = static_cast<Eigen::Index>(times);
+  Eigen::MatrixXd m(nr, nt);
+  const std::size_t base = d * rows * times;
+  for (Eigen::Index r = 0; r < nr; ++r) {
+    for (Eigen::Index t = 0; t < nt; ++t)
+      m(r, t) = all[base + static_cast<std::size_t>(r * nt + t)];
+  }
+  return m;
+}
+
+// Row `d` of a (drug, item) variable.
+std::vector<double> drug_row(const std::vector<double>& all, std::size_t d, hsize_t count) {
+  const auto first = all.begin() + static_cast<std::ptrdiff_t>(d * count);
+  return std::vector<double>(first, first + static_cast<std::ptrdiff_t>(count));
+}
+
+// The 1D part of the file, present when it has a position dimension.
+void read_canal(const Reader& in, Trajectory& trajectory) {
+  const hsize_t n_drugs = trajectory.drugs.size();
+  const hsize_t n_times = trajectory.times_h.size();
+  hsize_t n_cells = 0;
+  hsize_t n_levels = 0;
+  hsize_t n_segments = 0;
+  trajectory.positions_cm = h5::read_doubles(in.coordinate(names::kPosition, n_cells).get());
+  trajectory.cell_faces_cm = in.doubles(names::kCellFace, {n_cells + 1});
+  trajectory.catheter_tip_cm = in.number_attribute(names::kCatheterTipAttribute);
+  if (in.has_dataset(names::kLevel)) {
+    trajectory.levels = h5::read_strings(in.coordinate(names::kLevel, n_levels).get());
+    trajectory.level_positions_cm = in.doubles(names::kLevelPosition, {n_levels});
+  }
+  if (in.has_dataset(names::kSegment)) {
+    trajectory.segments = h5::read_strings(in.coordinate(names::kSegment, n_segments).get());
+    trajectory.dermatomes = in.strings(names::kDermatome, {n_segments});
+  }
+
+  const std::vector<double> csf = in.doubles(names::kCsfConcentration, {n_drugs, n_cells, n_times});
+  std::vector<double> tissue;
+  std::vector<double> coverage;
+  if (n_segments > 0) {
+    tissue = in.doubles(names::kTissueConcentration, {n_drugs, n_segments, n_times});
+    coverage = in.doubles(names::kDermatomeCoverage, {n_drugs, n_segments});
+  }
+  std::vector<double> level_peak;
+  std::vector<double> level_mean;
+  if (n_levels > 0) {
+    level_peak = in.doubles(names::kLevelPeak, {n_drugs, n_levels});
+    level_mean = in.doubles(names::kLevelMean, {n_drugs, n_levels});
+  }
+  const std::vector<double> spread = in.doubles(names::kSpread, {n_drugs});
+  const std::vector<double> threshold = in.doubles(names::kSpreadThreshold, {n_drugs});
+  const std::vector<double> cranial_auc = in.doubles(names::kCranialAuc, {n_drugs});
+  const std::vector<double> tip_peak = in.doubles(names::kTipPeak, {n_drugs});
+  const std::vector<double> tip_mean = in.doubles(names::kTipMean, {n_drugs});
+  const std::vector<double> effective = in.doubles(names::kEffectiveConcentration, {n_drugs});
+
+  for (std::size_t d = 0; d < trajectory.drugs.size(); ++d) {
+    DrugTrajectory& drug = trajectory.drugs[d];
+    drug.csf_profile_ug_per_mL = drug_matrix(csf, d, n_cells, n_times);
+    drug.tissue_ug_per_mL = n_segments > 0 ? drug_matrix(tissue, d, n_segments, n_times)
+                                           : Eigen::MatrixXd(0, static_cast<Eigen::Index>(n_times));
+    DrugSummary& summary = drug.summary;
+    if (n_levels > 0) {
+      summary.level_peak_ug_per_mL = drug_row(level_peak, d, n_levels);
+      summary.level_mean_ug_per_mL = drug_row(level_mean, d, n_levels);
+    }
+    if (n_segments > 0) summary.dermatome_coverage = drug_row(coverage, d, n_segments);
+    summary.spread_cm = spread[d];
+    summary.spread_threshold_ug_per_mL = threshold[d];
+    summary.cranial_auc_ug_h_per_mL = cranial_auc[d];
+    summary.tip_peak_ug_per_mL = tip_peak[d];
+    summary.tip_mean_ug_per_mL = tip_mean[d];
+    summary.effective_concentration_ug_per_mL = effective[d];
+  }
+}
+
 }  // namespace
 
 ResultFile read_result(const std::string& path) {
@@ -130,30 +221,18 @@ ResultFile read_result(const std::string& path) {
   const std::vector<double> eliminated = in.doubles(names::kEliminated, {n_drugs, n_times});
   const std::vector<double> mass_balance = in.doubles(names::kMassBalance, {n_drugs});
 
-  const auto ns = static_cast<Eigen::Index>(n_sites);
-  const auto nt = static_cast<Eigen::Index>(n_times);
   for (std::size_t d = 0; d < drugs.size(); ++d) {
     DrugTrajectory drug;
     drug.drug = drugs[d];
     // The file is C order (drug, site, time); Eigen wants sites × times.
-    drug.concentration_ug_per_mL.resize(ns, nt);
-    const std::size_t base = d * n_sites * n_times;
-    for (Eigen::Index s = 0; s < ns; ++s) {
-      for (Eigen::Index t = 0; t < nt; ++t) {
-        drug.concentration_ug_per_mL(s, t) =
-            concentration[base + static_cast<std::size_t>(s * nt + t)];
-      }
-    }
-    const auto series = [&](const std::vector<double>& all) {
-      const auto first = all.begin() + static_cast<std::ptrdiff_t>(d * n_times);
-      return std::vector<double>(first, first + static_cast<std::ptrdiff_t>(n_times));
-    };
-    drug.delivered_ug = series(delivered);
-    drug.in_body_ug = series(in_body);
-    drug.eliminated_ug = series(eliminated);
+    drug.concentration_ug_per_mL = drug_matrix(concentration, d, n_sites, n_times);
+    drug.delivered_ug = drug_row(delivered, d, n_times);
+    drug.in_body_ug = drug_row(in_body, d, n_times);
+    drug.eliminated_ug = drug_row(eliminated, d, n_times);
     drug.mass_balance_relative_error = mass_balance[d];
     trajectory.drugs.push_back(std::move(drug));
   }
+  if (in.has_dataset(names::kPosition)) read_canal(in, trajectory);
 
   result.reservoir_volume_mL = in.doubles(names::kReservoirVolume, {n_times});
 

@@ -72,6 +72,54 @@ void attach_dimensions(hid_t dataset, std::string_view name,
   }
 }
 
+std::string matrix_shape(const Eigen::MatrixXd& m) {
+  return std::to_string(m.rows()) + "x" + std::to_string(m.cols());
+}
+
+// The 1D arrays of a trajectory against its cells, faces, levels, segments and times. Summary
+// vectors may be empty (not computed: written as NaN) but not of another length.
+void check_canal_consistent(const std::string& path, const Trajectory& trajectory) {
+  const std::size_t n_cells = trajectory.positions_cm.size();
+  const std::size_t n_levels = trajectory.levels.size();
+  const std::size_t n_segments = trajectory.segments.size();
+  const auto n_times = static_cast<Eigen::Index>(trajectory.times_h.size());
+  auto fail = [&](const std::string& what) {
+    throw IoError(path + ": cannot write result: " + what + ", but the trajectory has " +
+                  std::to_string(n_cells) + " cells, " + std::to_string(n_levels) + " levels, " +
+                  std::to_string(n_segments) + " cord segments and " + std::to_string(n_times) +
+                  " times");
+  };
+  if (trajectory.cell_faces_cm.size() != n_cells + 1) {
+    fail("there are " + std::to_string(trajectory.cell_faces_cm.size()) + " cell faces");
+  }
+  if (trajectory.level_positions_cm.size() != n_levels) {
+    fail("there are " + std::to_string(trajectory.level_positions_cm.size()) + " level positions");
+  }
+  if (trajectory.dermatomes.size() != n_segments) {
+    fail("there are " + std::to_string(trajectory.dermatomes.size()) + " dermatomes");
+  }
+  for (const DrugTrajectory& drug : trajectory.drugs) {
+    const std::string name = "drug '" + drug.drug + "' has ";
+    if (drug.csf_profile_ug_per_mL.rows() != static_cast<Eigen::Index>(n_cells) ||
+        drug.csf_profile_ug_per_mL.cols() != n_times) {
+      fail(name + "a " + matrix_shape(drug.csf_profile_ug_per_mL) + " CSF profile");
+    }
+    if (drug.tissue_ug_per_mL.rows() != static_cast<Eigen::Index>(n_segments) ||
+        drug.tissue_ug_per_mL.cols() != n_times) {
+      fail(name + "a " + matrix_shape(drug.tissue_ug_per_mL) + " cord tissue matrix");
+    }
+    const DrugSummary& summary = drug.summary;
+    for (const auto* per_level : {&summary.level_peak_ug_per_mL, &summary.level_mean_ug_per_mL}) {
+      if (!per_level->empty() && per_level->size() != n_levels) {
+        fail(name + std::to_string(per_level->size()) + " level summaries");
+      }
+    }
+    if (!summary.dermatome_coverage.empty() && summary.dermatome_coverage.size() != n_segments) {
+      fail(name + std::to_string(summary.dermatome_coverage.size()) + " dermatome coverages");
+    }
+  }
+}
+
 void check_consistent(const std::string& path, const Trajectory& trajectory) {
   const std::size_t n_sites = trajectory.sites.size();
   const std::size_t n_times = trajectory.times_h.size();
@@ -94,6 +142,7 @@ void check_consistent(const std::string& path, const Trajectory& trajectory) {
       }
     }
   }
+  if (!trajectory.positions_cm.empty()) check_canal_consistent(path, trajectory);
 }
 
 // One (drug, time) variable from a member of DrugTrajectory, in C order.
@@ -106,6 +155,57 @@ std::vector<double> per_drug_series(const Trajectory& trajectory,
     values.insert(values.end(), series.begin(), series.end());
   }
   return values;
+}
+
+// A (drug, row, time) variable from a rows × times matrix member, in C order.
+std::vector<double> per_drug_matrix(const Trajectory& trajectory,
+                                    Eigen::MatrixXd DrugTrajectory::*member) {
+  std::vector<double> values;
+  for (const DrugTrajectory& drug : trajectory.drugs) {
+    const Eigen::MatrixXd& m = drug.*member;
+    for (Eigen::Index r = 0; r < m.rows(); ++r) {
+      for (Eigen::Index t = 0; t < m.cols(); ++t) values.push_back(m(r, t));
+    }
+  }
+  return values;
+}
+
+// A (drug, item) summary; a drug whose summary was not computed (empty vector) gets NaN.
+std::vector<double> per_drug_summary(const Trajectory& trajectory,
+                                     std::vector<double> DrugSummary::*member, std::size_t count) {
+  std::vector<double> values;
+  values.reserve(trajectory.drugs.size() * count);
+  for (const DrugTrajectory& drug : trajectory.drugs) {
+    const std::vector<double>& items = drug.summary.*member;
+    if (items.empty()) {
+      values.insert(values.end(), count, std::numeric_limits<double>::quiet_NaN());
+    } else {
+      values.insert(values.end(), items.begin(), items.end());
+    }
+  }
+  return values;
+}
+
+// A (drug) summary.
+std::vector<double> per_drug_scalar(const Trajectory& trajectory, double DrugSummary::*member) {
+  std::vector<double> values;
+  for (const DrugTrajectory& drug : trajectory.drugs) values.push_back(drug.summary.*member);
+  return values;
+}
+
+// A float64 variable over the dimensions whose scales are given, written whole; compressed and
+// chunked when it has more than one dimension.
+h5::Dataset write_variable(hid_t root, const char* name, std::initializer_list<hid_t> scales,
+                           const std::vector<double>& values, std::string_view long_name,
+                           std::string_view units) {
+  std::vector<hsize_t> dims;
+  for (hid_t scale : scales) dims.push_back(h5::shape(scale).front());
+  h5::Dataset variable = h5::create_dataset(
+      root, name, H5T_IEEE_F64LE, dims, dims.size() > 1 ? compressed_layout(dims) : h5::Layout{});
+  h5::write(variable.get(), values);
+  attach_dimensions(variable.get(), name, scales);
+  describe(variable.get(), long_name, units);
+  return variable;
 }
 
 std::string join_lines(const std::vector<std::string>& lines) {
@@ -130,6 +230,132 @@ void write_root_attributes(hid_t file, const RunRecord& record) {
   h5::set_attribute(file, "created", p.created_utc);
   h5::set_attribute(file, "status", record.status);
   h5::set_attribute(file, "warnings", join_lines(record.warnings));
+}
+
+// netCDF-C's marker for a dimension that has no coordinate variable: the dimension scale's
+// NAME, followed by the length in 10 columns. h5netcdf and netCDF-C both recognise it.
+std::string bare_dimension_name(hsize_t length) {
+  std::string count = std::to_string(length);
+  if (count.size() < 10) count.insert(0, 10 - count.size(), ' ');
+  return "This is a netCDF dimension but not a netCDF variable." + count;
+}
+
+// The 1D part of the file (see result_writer.hpp); `drug` and `time` are the dimension scales.
+void write_canal(hid_t root, const Trajectory& trajectory, hid_t text, hid_t drug, hid_t time) {
+  using units::kConcentrationUnit, units::kLengthUnit;
+  const hsize_t n_cells = extent(trajectory.positions_cm.size());
+  const bool has_levels = !trajectory.levels.empty();
+  const bool has_segments = !trajectory.segments.empty();
+  std::int32_t next_dim_id = 4;  // after time, drug, site, event
+
+  h5::set_attribute(root, names::kCatheterTipAttribute, trajectory.catheter_tip_cm);
+
+  h5::Dataset position =
+      h5::create_dataset(root, names::kPosition, H5T_IEEE_F64LE, std::array{n_cells});
+  h5::write(position.get(), trajectory.positions_cm);
+  make_dimension(position.get(), names::kPosition, next_dim_id++);
+  describe(position.get(), "cell centre along the spinal canal, from the sacral end", kLengthUnit);
+  h5::set_attribute(position.get(), "axis", "X");
+
+  // The face dimension holds no data of its own (netCDF writes such scales as float32 and
+  // never fills them); cell_face carries the positions.
+  h5::Dataset face =
+      h5::create_dataset(root, names::kFace, H5T_IEEE_F32LE, std::array{n_cells + 1});
+  make_dimension(face.get(), bare_dimension_name(n_cells + 1).c_str(), next_dim_id++);
+
+  h5::Dataset level;
+  if (has_levels) {
+    level =
+        h5::create_dataset(root, names::kLevel, text, std::array{extent(trajectory.levels.size())});
+    h5::write(level.get(), trajectory.levels);
+    make_dimension(level.get(), names::kLevel, next_dim_id++);
+    describe(level.get(), "vertebral level, caudal to cranial", "");
+  }
+  h5::Dataset segment;
+  if (has_segments) {
+    segment = h5::create_dataset(root, names::kSegment, text,
+                                 std::array{extent(trajectory.segments.size())});
+    h5::write(segment.get(), trajectory.segments);
+    make_dimension(segment.get(), names::kSegment, next_dim_id++);
+    describe(segment.get(), "spinal cord segment with a tissue compartment", "");
+  }
+
+  write_variable(root, names::kCellFace, {face.get()}, trajectory.cell_faces_cm,
+                 "cell face along the spinal canal, from the sacral end", kLengthUnit);
+  if (has_levels) {
+    write_variable(root, names::kLevelPosition, {level.get()}, trajectory.level_positions_cm,
+                   "position of the vertebral level along the spinal canal", kLengthUnit);
+  }
+  if (has_segments) {
+    h5::Dataset dermatome = h5::create_dataset(root, names::kDermatome, text,
+                                               std::array{extent(trajectory.dermatomes.size())});
+    h5::write(dermatome.get(), trajectory.dermatomes);
+    attach_dimensions(dermatome.get(), names::kDermatome, {segment.get()});
+    describe(dermatome.get(), "landmark of the dermatome the cord segment serves", "");
+  }
+
+  write_variable(root, names::kCsfConcentration, {drug, position.get(), time},
+                 per_drug_matrix(trajectory, &DrugTrajectory::csf_profile_ug_per_mL),
+                 "drug concentration in spinal CSF", kConcentrationUnit);
+  if (has_segments) {
+    write_variable(root, names::kTissueConcentration, {drug, segment.get(), time},
+                   per_drug_matrix(trajectory, &DrugTrajectory::tissue_ug_per_mL),
+                   "drug concentration in spinal cord tissue", kConcentrationUnit);
+  }
+
+  // Summaries.
+  if (has_levels) {
+    const std::size_t n_levels = trajectory.levels.size();
+    h5::Dataset peak = write_variable(
+        root, names::kLevelPeak, {drug, level.get()},
+        per_drug_summary(trajectory, &DrugSummary::level_peak_ug_per_mL, n_levels),
+        "peak CSF concentration at the vertebral level over the run", kConcentrationUnit);
+    h5::set_attribute(peak.get(), "cell_methods", "time: maximum");
+    h5::Dataset mean = write_variable(
+        root, names::kLevelMean, {drug, level.get()},
+        per_drug_summary(trajectory, &DrugSummary::level_mean_ug_per_mL, n_levels),
+        "time-averaged CSF concentration at the vertebral level", kConcentrationUnit);
+    h5::set_attribute(mean.get(), "cell_methods", "time: mean");
+  }
+  {
+    h5::Dataset spread = write_variable(
+        root, names::kSpread, {drug}, per_drug_scalar(trajectory, &DrugSummary::spread_cm),
+        "largest length of canal with CSF concentration at or above the spread "
+        "threshold at any output time",
+        kLengthUnit);
+    h5::set_attribute(spread.get(), "threshold", "csf_concentration >= spread_threshold");
+    h5::set_attribute(spread.get(), "ancillary_variables", names::kSpreadThreshold);
+    write_variable(root, names::kSpreadThreshold, {drug},
+                   per_drug_scalar(trajectory, &DrugSummary::spread_threshold_ug_per_mL),
+                   "CSF concentration threshold of the spread", kConcentrationUnit);
+  }
+  write_variable(root, names::kCranialAuc, {drug},
+                 per_drug_scalar(trajectory, &DrugSummary::cranial_auc_ug_h_per_mL),
+                 "cranial exposure: time integral of the cranial pool concentration", "ug h/mL");
+  {
+    h5::Dataset tip_peak =
+        write_variable(root, names::kTipPeak, {drug},
+                       per_drug_scalar(trajectory, &DrugSummary::tip_peak_ug_per_mL),
+                       "peak CSF concentration at the catheter tip", kConcentrationUnit);
+    h5::set_attribute(tip_peak.get(), "cell_methods", "time: maximum");
+    h5::Dataset tip_mean =
+        write_variable(root, names::kTipMean, {drug},
+                       per_drug_scalar(trajectory, &DrugSummary::tip_mean_ug_per_mL),
+                       "time-averaged CSF concentration at the catheter tip", kConcentrationUnit);
+    h5::set_attribute(tip_mean.get(), "cell_methods", "time: mean");
+  }
+  if (has_segments) {
+    h5::Dataset coverage = write_variable(
+        root, names::kDermatomeCoverage, {drug, segment.get()},
+        per_drug_summary(trajectory, &DrugSummary::dermatome_coverage, trajectory.segments.size()),
+        "fraction of the run with cord tissue concentration / partition coefficient at or above "
+        "the effective concentration",
+        "1");
+    h5::set_attribute(coverage.get(), "ancillary_variables", names::kEffectiveConcentration);
+  }
+  write_variable(root, names::kEffectiveConcentration, {drug},
+                 per_drug_scalar(trajectory, &DrugSummary::effective_concentration_ug_per_mL),
+                 "effective CSF concentration of the drug (0: none given)", kConcentrationUnit);
 }
 
 // Writes the whole file; every handle is closed when this returns, so the caller may rename it.
@@ -174,22 +400,9 @@ void write_file(const std::string& path, const RunRecord& record) {
   describe(event.get(), "event number, in time order", "1");
 
   // Concentration in C order (drug, site, time); Eigen stores sites × times column-major.
-  {
-    std::vector<double> values;
-    values.reserve(n_drugs * n_sites * n_times);
-    for (const DrugTrajectory& d : trajectory.drugs) {
-      const auto& c = d.concentration_ug_per_mL;
-      for (Eigen::Index s = 0; s < c.rows(); ++s) {
-        for (Eigen::Index t = 0; t < c.cols(); ++t) values.push_back(c(s, t));
-      }
-    }
-    const std::vector<hsize_t> dims{n_drugs, n_sites, n_times};
-    h5::Dataset variable = h5::create_dataset(root, names::kConcentration, H5T_IEEE_F64LE, dims,
-                                              compressed_layout(dims));
-    h5::write(variable.get(), values);
-    attach_dimensions(variable.get(), names::kConcentration, {drug.get(), site.get(), time.get()});
-    describe(variable.get(), "drug concentration", kConcentrationUnit);
-  }
+  write_variable(root, names::kConcentration, {drug.get(), site.get(), time.get()},
+                 per_drug_matrix(trajectory, &DrugTrajectory::concentration_ug_per_mL),
+                 "drug concentration", kConcentrationUnit);
 
   struct Series {
     const char* name;
@@ -266,6 +479,10 @@ void write_file(const std::string& path, const RunRecord& record) {
     h5::write(event_detail.get(), details);
     attach_dimensions(event_detail.get(), names::kEventDetail, {event.get()});
     describe(event_detail.get(), "details of the pump event", "");
+  }
+
+  if (!trajectory.positions_cm.empty()) {
+    write_canal(root, trajectory, text.get(), drug.get(), time.get());
   }
 
   // Close every object before the file so the explicit close below really flushes and reports.

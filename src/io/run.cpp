@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "csfpk/solve/simulate.hpp"
+#include "csfpk/solve/summaries.hpp"
 
 namespace csfpk {
 
@@ -39,18 +40,61 @@ std::vector<std::string> scenario_warnings(const Scenario& scenario,
   return warnings;
 }
 
-RunRecord run_scenario(const Scenario& scenario, Provenance provenance) {
-  RunRecord record;
-  record.schedule = compile_schedule(scenario.program, scenario.duration_h);
-  record.warnings = scenario_warnings(scenario, record.schedule);
-  record.provenance = std::move(provenance);
-  record.trajectory.times_h = scenario.output_times_h;
+namespace {
+
+void solve_compartmental(const Scenario& scenario, RunRecord& record) {
   for (const auto& [name, drug] : scenario.drugs) {
     const LinearSystem system =
         build_compartment_system(scenario.model, drug, scenario.catheter_compartment);
     if (record.trajectory.sites.empty()) record.trajectory.sites = system.site_names;
     record.trajectory.drugs.push_back(
         simulate(system, record.schedule, scenario.output_times_h, scenario.solver));
+  }
+}
+
+void solve_spinal(const Scenario& scenario, const Spinal1DSpec& spec, RunRecord& record) {
+  Trajectory& traj = record.trajectory;
+  std::vector<SummarySettings> settings;
+  for (const auto& [name, drug] : scenario.drugs) {
+    const SpinalSystem spinal = build_spinal_system(spec, drug, scenario.catheter_tip_cm);
+    if (traj.sites.empty()) {
+      traj.sites = spinal.system.site_names;
+      traj.positions_cm = spinal.grid.centres_cm;
+      traj.cell_faces_cm = spinal.grid.faces_cm;
+      for (const auto& level : spec.anatomy.levels) {
+        traj.levels.push_back(level.label);
+        traj.level_positions_cm.push_back(level.x_cm);
+      }
+      for (const CordSegment* segment : spinal.tissue_segments) {
+        traj.segments.push_back(segment->label);
+        traj.dermatomes.push_back(segment->dermatome);
+      }
+      traj.catheter_tip_cm = scenario.catheter_tip_cm;
+    }
+    traj.drugs.push_back(simulate(spinal.system, record.schedule, scenario.output_times_h, scenario.solver));
+    SummarySettings s;
+    s.effective_concentration_ug_per_mL = drug.effective_concentration_ug_per_mL.value_or(0.0);
+    s.spread_threshold_ug_per_mL =
+        scenario.spread_threshold_ug_per_mL.value_or(s.effective_concentration_ug_per_mL);
+    s.cord_partition_coefficient = drug.cord_partition;
+    s.pool_site = 0;  // "cranial_pool" is the first site of the 1D model
+    settings.push_back(s);
+  }
+  summarize(traj, settings);
+}
+
+}  // namespace
+
+RunRecord run_scenario(const Scenario& scenario, Provenance provenance) {
+  RunRecord record;
+  record.schedule = compile_schedule(scenario.program, scenario.duration_h);
+  record.warnings = scenario_warnings(scenario, record.schedule);
+  record.provenance = std::move(provenance);
+  record.trajectory.times_h = scenario.output_times_h;
+  if (scenario.spinal) {
+    solve_spinal(scenario, *scenario.spinal, record);
+  } else {
+    solve_compartmental(scenario, record);
   }
   return record;
 }

@@ -80,7 +80,7 @@ class ScenarioReader {
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
-                      "injections", "output", "solver"});
+                      "injections", "output", "solver", "variability"});
     Scenario s;
     s.file = file_;
     s.name = root_.at("name").text();
@@ -92,6 +92,7 @@ class ScenarioReader {
     read_catheter(s);
     if (const auto injections = root_.find("injections")) read_injections(*injections, s);
     collect_drugs(s);
+    if (const auto variability = root_.find("variability")) apply_variability(*variability, s);
     read_output(s);
     if (const auto solver = root_.find("solver")) read_solver(*solver, s.solver);
     return s;
@@ -130,7 +131,8 @@ class ScenarioReader {
       }
       std::sort(known.begin(), known.end());
       const std::string hint = closest_match(name, known);
-      node.fail("no " + folder + " model '" + name + "'" +
+      const std::string noun = folder == "compartments" ? "compartment model" : folder;
+      node.fail("no " + noun + " '" + name + "'" +
                 (hint.empty() ? "; available: " + join_alternatives(known)
                               : "; did you mean '" + hint + "'?"));
     }
@@ -500,7 +502,7 @@ class ScenarioReader {
     if (!text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '-')) {
       const double x = node.quantity(kLength);
       if (x < 0.0 || x > spec.anatomy.canal_length_cm) {
-        node.fail("is outside the canal, which runs from 0 cm (sacral end) to " +
+        node.fail("'" + text + "' is outside the canal, which runs from 0 cm (sacral end) to " +
                   std::to_string(static_cast<int>(spec.anatomy.canal_length_cm)) +
                   " cm (foramen magnum)");
       }
@@ -534,6 +536,42 @@ class ScenarioReader {
         injection.dose_ug[drug] = dose.positive_quantity(kMass);
       }
       s.program.direct_injections.push_back(injection);
+    }
+  }
+
+  // Between-patient multipliers (virtual populations): every CSF volume and every drug's CSF
+  // elimination rate (and, in the 1D model, the uptake and dispersion) scaled at once.
+  static void apply_variability(const YamlNode& node, Scenario& s) {
+    node.allow_only({"csf_volume_factor", "csf_elimination_factor", "dispersion_factor"});
+    const auto factor = [&](const char* key) {
+      const auto value = node.find(key);
+      if (!value) return 1.0;
+      const double f = value->positive_quantity(kDimensionless);
+      if (f > 100.0 || f < 0.01) value->fail("expected a multiplier between 0.01 and 100");
+      return f;
+    };
+    const double volume = factor("csf_volume_factor");
+    const double elimination = factor("csf_elimination_factor");
+    const double dispersion = factor("dispersion_factor");
+    for (auto& c : s.model.compartments) c.volume_mL *= volume;
+    for (auto& loss : s.model.losses) {
+      if (loss.rate_per_h) *loss.rate_per_h *= elimination;
+    }
+    for (auto& [name, drug] : s.drugs) drug.csf_elimination_rate_per_h *= elimination;
+    if (s.spinal) {
+      if (s.spinal->uptake_per_h) *s.spinal->uptake_per_h *= elimination;
+      s.spinal->pool_volume_mL *= volume;
+      const auto& xs = s.spinal->anatomy.csf_area_cm2.xs();
+      std::vector<double> areas = s.spinal->anatomy.csf_area_cm2.ys();
+      for (double& a : areas) a *= volume;
+      s.spinal->anatomy.csf_area_cm2 = LinearTable(xs, areas);
+      if (auto* table = std::get_if<DispersionTable>(&s.spinal->dispersion)) {
+        table->scale *= dispersion;
+      } else {
+        std::get<OscillationLaw>(s.spinal->dispersion).scale *= dispersion;
+      }
+    } else if (node.find("dispersion_factor")) {
+      node.at("dispersion_factor").fail("applies to the spinal_1d model only");
     }
   }
 

@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "csfpk/io/h5_file.hpp"
 #include "csfpk/io/result_reader.hpp"
 #include "csfpk/io/result_writer.hpp"
+#include "csfpk/solve/summaries.hpp"
 
 using namespace csfpk;
 using Catch::Matchers::Contains;
@@ -104,6 +106,87 @@ void require_same(const RunRecord& written, const ResultFile& read) {
   CHECK(p.created_utc == written.provenance.created_utc);
   CHECK(read.record.status == written.status);
   CHECK(read.record.warnings == written.warnings);
+}
+
+// A 1D run: 2 drugs, 7 cells, 3 levels, 2 cord segments, 4 times; summaries from summarize().
+RunRecord make_1d_record() {
+  RunRecord record = make_record(false);
+  Trajectory& trajectory = record.trajectory;
+  trajectory.times_h = {0.0, 1.0, 6.0, 24.0};
+  trajectory.sites = {"cranial_pool", "plasma"};
+  for (int i = 0; i < 7; ++i) trajectory.positions_cm.push_back(5.0 + 10.0 * i);
+  for (int i = 0; i <= 7; ++i) trajectory.cell_faces_cm.push_back(10.0 * i);
+  trajectory.levels = {"L2", "T10", "C1"};
+  trajectory.level_positions_cm = {12.5, 31.0, 68.0};
+  trajectory.segments = {"L1", "T10"};
+  trajectory.dermatomes = {"inguinal ligament", "umbilicus, \"belly button\""};
+  trajectory.catheter_tip_cm = 12.5;
+  for (int d = 0; d < 2; ++d) {
+    DrugTrajectory& drug = trajectory.drugs[static_cast<std::size_t>(d)];
+    drug.concentration_ug_per_mL.resize(2, 4);
+    drug.csf_profile_ug_per_mL.resize(7, 4);
+    drug.tissue_ug_per_mL.resize(2, 4);
+    for (int t = 0; t < 4; ++t) {
+      for (int s = 0; s < 2; ++s) drug.concentration_ug_per_mL(s, t) = concentration(d, s, t);
+      for (int i = 0; i < 7; ++i) {
+        drug.csf_profile_ug_per_mL(i, t) = concentration(d, i, t) / (1.0 + i * i);
+      }
+      for (int g = 0; g < 2; ++g) drug.tissue_ug_per_mL(g, t) = concentration(d, g + 3, t) / 7.0;
+    }
+    drug.delivered_ug.resize(4);
+    drug.in_body_ug.resize(4);
+    drug.eliminated_ug.resize(4);
+  }
+  // The second drug has no effective concentration: its coverages are NaN.
+  summarize(trajectory, {SummarySettings{.spread_threshold_ug_per_mL = 10.0,
+                                         .effective_concentration_ug_per_mL = 4.8,
+                                         .cord_partition_coefficient = 1.5,
+                                         .pool_site = 0},
+                         SummarySettings{.spread_threshold_ug_per_mL = 20.0, .pool_site = 0}});
+  return record;
+}
+
+bool same_number(double a, double b) {
+  return (std::isnan(a) && std::isnan(b)) || a == b;
+}
+
+bool same_numbers(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (!same_number(a[i], b[i])) return false;
+  }
+  return true;
+}
+
+void require_same_canal(const RunRecord& written, const ResultFile& read) {
+  const Trajectory& a = written.trajectory;
+  const Trajectory& b = read.record.trajectory;
+  CHECK(b.positions_cm == a.positions_cm);
+  CHECK(b.cell_faces_cm == a.cell_faces_cm);
+  CHECK(b.levels == a.levels);
+  CHECK(b.level_positions_cm == a.level_positions_cm);
+  CHECK(b.segments == a.segments);
+  CHECK(b.dermatomes == a.dermatomes);
+  CHECK(b.catheter_tip_cm == a.catheter_tip_cm);
+  REQUIRE(b.drugs.size() == a.drugs.size());
+  for (std::size_t d = 0; d < a.drugs.size(); ++d) {
+    const DrugTrajectory& x = a.drugs[d];
+    const DrugTrajectory& y = b.drugs[d];
+    CHECK(y.csf_profile_ug_per_mL == x.csf_profile_ug_per_mL);
+    CHECK(y.tissue_ug_per_mL.rows() == x.tissue_ug_per_mL.rows());
+    CHECK(y.tissue_ug_per_mL.cols() == x.tissue_ug_per_mL.cols());
+    CHECK(y.tissue_ug_per_mL == x.tissue_ug_per_mL);
+    CHECK(same_numbers(y.summary.level_peak_ug_per_mL, x.summary.level_peak_ug_per_mL));
+    CHECK(same_numbers(y.summary.level_mean_ug_per_mL, x.summary.level_mean_ug_per_mL));
+    CHECK(same_numbers(y.summary.dermatome_coverage, x.summary.dermatome_coverage));
+    CHECK(same_number(y.summary.spread_cm, x.summary.spread_cm));
+    CHECK(y.summary.spread_threshold_ug_per_mL == x.summary.spread_threshold_ug_per_mL);
+    CHECK(same_number(y.summary.cranial_auc_ug_h_per_mL, x.summary.cranial_auc_ug_h_per_mL));
+    CHECK(same_number(y.summary.tip_peak_ug_per_mL, x.summary.tip_peak_ug_per_mL));
+    CHECK(same_number(y.summary.tip_mean_ug_per_mL, x.summary.tip_mean_ug_per_mL));
+    CHECK(y.summary.effective_concentration_ug_per_mL ==
+          x.summary.effective_concentration_ug_per_mL);
+  }
 }
 
 std::vector<std::string> lines_of(const std::string& path) {
@@ -241,4 +324,113 @@ TEST_CASE("CSV export of a missing result file throws IoError", "[io]") {
   const std::string csv_path = scratch("never.csv");
   CHECK_THROWS_AS(export_csv(scratch("missing_for_csv.h5"), csv_path), IoError);
   CHECK_FALSE(fs::exists(csv_path));
+}
+
+TEST_CASE("a 1D result file reads back profiles, geometry and summaries exactly", "[io]") {
+  const std::string path = scratch("roundtrip_1d.h5");
+  const RunRecord record = make_1d_record();
+  // The hand-built summaries are real ones: spread and coverage are neither zero nor NaN.
+  REQUIRE(record.trajectory.drugs[0].summary.spread_cm > 0.0);
+  REQUIRE(record.trajectory.drugs[0].summary.dermatome_coverage[1] > 0.0);
+  REQUIRE(std::isnan(record.trajectory.drugs[1].summary.dermatome_coverage[0]));
+  write_result(path, record);
+  const ResultFile read = read_result(path);
+  require_same(record, read);
+  require_same_canal(record, read);
+
+  SECTION("the profile is chunked one drug, all positions at a time, and compressed") {
+    h5::File file = h5::open_file(path);
+    h5::Dataset profile = h5::open_dataset_if_exists(file.get(), "csf_concentration");
+    REQUIRE(profile);
+    CHECK(h5::shape(profile.get()) == std::vector<hsize_t>{2, 7, 4});
+    h5::PropertyList dcpl(H5Dget_create_plist(profile.get()));
+    REQUIRE(H5Pget_layout(dcpl.get()) == H5D_CHUNKED);
+    hsize_t chunk[3] = {0, 0, 0};
+    REQUIRE(H5Pget_chunk(dcpl.get(), 3, chunk) == 3);
+    CHECK(chunk[0] == 1);
+    CHECK(chunk[1] == 7);
+    CHECK(chunk[2] == 4);
+    CHECK(H5Pget_nfilters(dcpl.get()) == 2);  // shuffle, deflate
+    CHECK(h5::read_string_attribute(profile.get(), "units") == "ug/mL");
+    CHECK(h5::read_double_attribute(file.get(), "catheter_tip_cm") == 12.5);
+  }
+}
+
+TEST_CASE("a 1D result file without levels or cord segments leaves those dimensions out", "[io]") {
+  const std::string path = scratch("roundtrip_1d_bare.h5");
+  RunRecord record = make_1d_record();
+  Trajectory& trajectory = record.trajectory;
+  trajectory.levels.clear();
+  trajectory.level_positions_cm.clear();
+  trajectory.segments.clear();
+  trajectory.dermatomes.clear();
+  for (DrugTrajectory& drug : trajectory.drugs) {
+    drug.tissue_ug_per_mL.resize(0, 4);
+    drug.summary = DrugSummary{};  // not summarized: written as they are
+  }
+  write_result(path, record);
+  const ResultFile read = read_result(path);
+  require_same(record, read);
+  require_same_canal(record, read);
+  h5::File file = h5::open_file(path);
+  for (const char* absent :
+       {"level", "segment", "tissue_concentration", "dermatome_coverage", "level_peak"}) {
+    CHECK_FALSE(h5::open_dataset_if_exists(file.get(), absent));
+  }
+  CHECK(h5::open_dataset_if_exists(file.get(), "spread"));
+}
+
+TEST_CASE("a compartmental result file has no canal variables", "[io]") {
+  const std::string path = scratch("no_canal.h5");
+  write_result(path, make_record(true));
+  const ResultFile read = read_result(path);
+  CHECK(read.record.trajectory.positions_cm.empty());
+  CHECK(read.record.trajectory.drugs[0].csf_profile_ug_per_mL.size() == 0);
+  h5::File file = h5::open_file(path);
+  CHECK_FALSE(h5::open_dataset_if_exists(file.get(), "position"));
+  CHECK_FALSE(h5::open_dataset_if_exists(file.get(), "csf_concentration"));
+  CHECK_FALSE(h5::has_attribute(file.get(), "catheter_tip_cm"));
+}
+
+TEST_CASE("an inconsistent 1D record is not written", "[io]") {
+  const std::string path = scratch("inconsistent_1d.h5");
+  RunRecord record = make_1d_record();
+  SECTION("profile") {
+    record.trajectory.drugs[1].csf_profile_ug_per_mL.conservativeResize(6, 4);
+    CHECK_THROWS_WITH(write_result(path, record),
+                      Contains("drug 'bupivacaine' has a 6x4 CSF profile") &&
+                          Contains("7 cells, 3 levels, 2 cord segments and 4 times"));
+  }
+  SECTION("faces") {
+    record.trajectory.cell_faces_cm.pop_back();
+    CHECK_THROWS_WITH(write_result(path, record), Contains("there are 7 cell faces"));
+  }
+  SECTION("summary") {
+    record.trajectory.drugs[0].summary.dermatome_coverage.push_back(1.0);
+    CHECK_THROWS_WITH(write_result(path, record), Contains("3 dermatome coverages"));
+  }
+  CHECK_FALSE(fs::exists(path));
+  CHECK_FALSE(fs::exists(path + ".partial"));
+}
+
+TEST_CASE("CSV export of a 1D result file adds the CSF profile and cord tissue", "[io]") {
+  const std::string h5_path = scratch("export_1d.h5");
+  const std::string csv_path = scratch("export_1d.csv");
+  write_result(h5_path, make_1d_record());
+  export_csv(h5_path, csv_path);
+
+  // Per drug: 2 sites, 7 cells and 2 segments, each at 4 times.
+  const std::vector<std::string> lines = lines_of(csv_path);
+  constexpr std::size_t kPerDrug = (2 + 7 + 2) * 4;
+  REQUIRE(lines.size() == 1 + 2 * kPerDrug);
+  CHECK(lines[0] == "run,drug,site,position_cm,time_h,concentration_ug_per_mL");
+  CHECK(lines[1] == "0,morphine,cranial_pool,,0,36.666666666666664");
+  // morphine, csf, cell 2 (x = 25 cm), t = 6 h (index 2): concentration(0, 2, 2) / 5 = 44 / 5.
+  CHECK(lines[1 + 2 * 4 + 2 * 4 + 2] == "0,morphine,csf,25,6,8.8");
+  // bupivacaine, tissue T10 (segment 1), t = 24 h: the last row.
+  CHECK(lines.back() == "0,bupivacaine,tissue:T10,,24," + [] {
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, concentration(1, 4, 3) / 7.0);
+    return std::string(buffer, end.ptr);
+  }());
 }

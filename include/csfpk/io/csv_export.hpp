@@ -6,10 +6,12 @@ namespace csfpk {
 
 // Writes the header
 //   run,drug,site,position_cm,time_h,concentration_ug_per_mL
-// then one row per (drug, site, time) in that nesting order. `run` is 0 for a single-run file;
-// `position_cm` is empty for sites without a position along the canal; numbers use the
-// shortest text that reads back to the same double. Throws IoError if the result file cannot
-// be read or the CSV cannot be written (an incomplete CSV is removed).
+// then one row per (drug, site, time) in that nesting order. `run` is 0 for a single-run file.
+// Sites are those of the file's `site` coordinate (compartments, cranial pool, plasma), with an
+// empty `position_cm`; a 1D run adds, per drug after them, site `csf` once per cell with the
+// cell centre in `position_cm`, then site `tissue:<segment>` per cord segment with an empty
+// `position_cm`. Numbers use the shortest text that reads back to the same double. Throws IoError
+// if the result file cannot be read or the CSV cannot be written (an incomplete CSV is removed).
 void export_csv(const std::string& h5_path, const std::string& csv_path);
 
 }  // namespace csfpk

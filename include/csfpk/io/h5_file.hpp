@@ -135,8 +135,12 @@ std::vector<std::string> read_strings(hid_t dataset);
 // Scalar variable-length UTF-8 string attribute; replaces an existing one of the same name.
 void set_attribute(hid_t object, const std::string& name, std::string_view value);
 void set_attribute(hid_t object, const std::string& name, std::int32_t value);
+// Scalar float64 attribute; replaces an existing one of the same name.
+void set_attribute(hid_t object, const std::string& name, double value);
 bool has_attribute(hid_t object, const std::string& name);
 // Reads a scalar string attribute (variable- or fixed-length).
 std::string read_string_attribute(hid_t object, const std::string& name);
+// Reads a scalar numeric attribute as double.
+double read_double_attribute(hid_t object, const std::string& name);
 
 }  // namespace csfpk::h5

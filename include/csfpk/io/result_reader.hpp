@@ -1,5 +1,6 @@
 #pragma once
-// Reads back a result file written by write_result (see result_writer.hpp for the layout).
+// Reads back a result file written by write_result (see result_writer.hpp for the layout),
+// including, for 1D runs, the canal geometry, CSF and tissue profiles and the drug summaries.
 #include <string>
 #include <vector>
 

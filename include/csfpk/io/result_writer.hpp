@@ -12,6 +12,23 @@
 //                event_time(event) h · event_kind(event) str · event_detail(event) str
 //   root attrs   title, Conventions, csfpk_version, scenario_file, scenario, command_line,
 //                created, status, warnings (one per line)
+//
+// 1D runs (Trajectory::positions_cm non-empty) add, along the canal coordinate x (cm from the
+// sacral end):
+//   coordinates  position(position) float64 cm (cell centres) · level(level) str ·
+//                segment(segment) str
+//   dimension    face (N + 1 cell faces; a netCDF dimension without a variable of its own)
+//   variables    cell_face(face) cm · level_position(level) cm · dermatome(segment) str
+//                csf_concentration(drug, position, time) ug/mL   (chunked as concentration)
+//                tissue_concentration(drug, segment, time) ug/mL (cord tissue)
+//                level_peak, level_mean(drug, level) ug/mL
+//                spread(drug) cm · spread_threshold(drug) ug/mL · cranial_auc(drug) ug h/mL
+//                tip_peak, tip_mean(drug) ug/mL
+//                dermatome_coverage(drug, segment) 1 · effective_concentration(drug) ug/mL
+//   root attrs   catheter_tip_cm (float64)
+// The level and segment dimensions, and every variable on them, are left out when the run has
+// no levels / no cord segments. Summaries not computed or not requested are NaN (see
+// solve/summaries.hpp).
 #include <string>
 
 #include "csfpk/io/run_record.hpp"
@@ -33,6 +50,29 @@ inline constexpr const char* kReservoirVolume = "reservoir_volume";
 inline constexpr const char* kEventTime = "event_time";
 inline constexpr const char* kEventKind = "event_kind";
 inline constexpr const char* kEventDetail = "event_detail";
+// 1D runs only.
+inline constexpr const char* kPosition = "position";
+inline constexpr const char* kFace = "face";
+inline constexpr const char* kLevel = "level";
+inline constexpr const char* kSegment = "segment";
+inline constexpr const char* kCellFace = "cell_face";
+inline constexpr const char* kLevelPosition = "level_position";
+inline constexpr const char* kDermatome = "dermatome";
+inline constexpr const char* kCsfConcentration = "csf_concentration";
+inline constexpr const char* kTissueConcentration = "tissue_concentration";
+inline constexpr const char* kLevelPeak = "level_peak";
+inline constexpr const char* kLevelMean = "level_mean";
+inline constexpr const char* kSpread = "spread";
+inline constexpr const char* kSpreadThreshold = "spread_threshold";
+inline constexpr const char* kCranialAuc = "cranial_auc";
+inline constexpr const char* kTipPeak = "tip_peak";
+inline constexpr const char* kTipMean = "tip_mean";
+inline constexpr const char* kDermatomeCoverage = "dermatome_coverage";
+inline constexpr const char* kEffectiveConcentration = "effective_concentration";
+inline constexpr const char* kCatheterTipAttribute = "catheter_tip_cm";
+// Site names the CSV export gives the CSF profile and cord tissue ("tissue:T10").
+inline constexpr const char* kCsvCsfSite = "csf";
+inline constexpr const char* kCsvTissueSitePrefix = "tissue:";
 }  // namespace result_names
 
 // Writes to `path + ".partial"` and renames it over `path` only once the file is complete and

@@ -28,8 +28,8 @@ struct GridSpec {
   // Graded grid: cell density 1 + (refinement − 1)·exp(−(x − tip)²/(2 w²)), w = refinement
   // width, so cells near the tip are up to `refinement` times narrower.
   bool graded = false;
-  double refinement = 8.0;
-  double refinement_width_cm = 3.0;
+  double refinement = 3.0;
+  double refinement_width_cm = 8.0;
 };
 
 // Shear dispersion of the oscillating CSF (docs/model.md): with X = V_s/(2A) the displacement

@@ -20,7 +20,7 @@ struct DrugSummary {
   double spread_cm = 0.0;
   // Cranial exposure: ∫ c_pool dt over the run, µg·h/mL.
   double cranial_auc_ug_h_per_mL = 0.0;
-  // CSF concentration in the cell holding the catheter tip.
+  // CSF concentration at the catheter tip, interpolated between cell centres.
   double tip_peak_ug_per_mL = 0.0;
   double tip_mean_ug_per_mL = 0.0;
   // Per cord segment (Trajectory::segments): fraction of the run during which the segment's
