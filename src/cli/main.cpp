@@ -19,6 +19,7 @@
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/run.hpp"
 #include "csfpk/version.hpp"
+#include "sweep_commands.hpp"
 
 namespace {
 
@@ -286,6 +287,8 @@ int main(int argc, char** argv) {
   exporter->add_option("result", result_path, "result HDF5 file")->required();
   exporter->add_option("--csv", csv_path, "CSV file to write")->required();
 
+  const auto sweep_commands = csfpk::cli::add_sweep_commands(app, joined_command_line(argc, argv));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -298,6 +301,7 @@ int main(int argc, char** argv) {
                                  joined_command_line(argc, argv));
     if (*check) return check_command(scenario_path, overrides);
     if (*drugs) return drugs_command();
+    if (const auto code = sweep_commands->run()) return *code;
     if (*exporter) {
       export_csv(result_path, csv_path);
       std::cout << "wrote " << csv_path << "\n";

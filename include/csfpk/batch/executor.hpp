@@ -1,0 +1,62 @@
+#pragma once
+// Runs a sweep: OpenMP workers solve runs, one writer thread owns the HDF5 file.
+//
+//   workers (OpenMP, schedule(dynamic)) ──RunResult──▶ bounded queue ──▶ writer thread ──▶ file
+//
+// Debian's HDF5 is not thread-safe, so only the writer touches it; the queue's bound keeps
+// memory flat however many runs there are. A run that throws is recorded (status = message,
+// NaN figures) and the sweep goes on. SIGINT/SIGTERM stop handing out runs, let in-flight ones
+// finish, flush, and report the signal; a second signal kills at once (the file stays
+// resumable).
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csfpk/batch/sweep_file.hpp"
+
+namespace csfpk::batch {
+
+struct SweepOptions {
+  std::string sweep_path;
+  std::vector<std::string> sweep_overrides;  // --set on the sweep file
+  std::string output;
+  int threads = 0;  // 0: OpenMP's default
+  bool resume = false;
+  bool overwrite = false;
+  bool force = false;  // start even above the size limit
+  std::optional<Shard> shard;
+  std::string command_line;
+  std::string created_utc;
+  std::string csfpk_version;
+  std::string models_dir;
+  bool progress = false;  // progress line on stderr
+  double size_limit_bytes = 50e9;
+  std::size_t queue_capacity = 0;  // 0: 4 per thread
+  double flush_interval_s = 2.0;
+  std::uint64_t flush_every_runs = 1000;
+};
+
+struct SweepOutcome {
+  std::uint64_t runs = 0;          // in the whole sweep
+  std::uint64_t assigned = 0;      // in this shard
+  std::uint64_t already_done = 0;  // found done on --resume
+  std::uint64_t completed = 0;     // solved now
+  std::uint64_t failed = 0;        // of those, recorded as failed
+  double estimated_bytes = 0.0;
+  double wall_s = 0.0;
+  int signal = 0;  // the signal that stopped the sweep, 0 if none
+};
+
+// Prints the plan and the estimated size to `log` before starting. Throws InputError for a bad
+// sweep file, IoError for file trouble (or an estimate above the limit without `force`).
+SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log);
+
+// The shard from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT (and SLURM_ARRAY_TASK_MIN), if
+// set; InputError if they are malformed.
+std::optional<Shard> shard_from_slurm();
+// Parses "i/N" (0 ≤ i < N).
+Shard parse_shard(const std::string& text);
+
+}  // namespace csfpk::batch

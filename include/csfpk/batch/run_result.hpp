@@ -1,0 +1,47 @@
+#pragma once
+// What a sweep keeps of one run: summaries per drug and site (and the 1D figures), optionally
+// the concentrations resampled on a common time grid. Small and flat, so finished runs can
+// queue for the writer without holding whole trajectories.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "csfpk/batch/sweep_spec.hpp"
+#include "csfpk/io/run_record.hpp"
+#include "csfpk/io/scenario.hpp"
+
+namespace csfpk::batch {
+
+// The axes every run of a sweep shares, taken from the base scenario without solving it.
+struct SweepShape {
+  std::vector<std::string> drugs;
+  std::vector<std::string> sites;
+  bool spinal = false;
+  std::vector<std::string> levels;    // 1D only
+  std::vector<std::string> segments;  // 1D only
+  std::vector<double> times_h;        // time-series grid; empty without time series
+  OutputSpec outputs;
+};
+
+SweepShape probe_shape(const Scenario& base, const OutputSpec& outputs);
+
+struct RunResult {
+  std::uint64_t run = 0;
+  std::string status = "ok";  // "ok" or why the run failed
+  // Drug-major: [drug][site], [drug], [drug][level], [drug][segment], [drug][site][time].
+  std::vector<double> peak, mean, auc;
+  std::vector<double> mass_balance;
+  std::vector<double> cranial_auc, spread, tip_peak, tip_mean;
+  std::vector<double> level_peak, level_mean, coverage;
+  std::vector<double> series;
+  double wall_s = 0.0;  // solve time, for progress and benches (not stored)
+};
+
+// NaN-filled result carrying `status`: how a failed run is recorded.
+RunResult failed_result(std::uint64_t run, std::string status, const SweepShape& shape);
+
+// Extracts the sweep's figures from a run. Throws csfpk::Error when the run's drugs, sites,
+// levels or segments differ from the shape (a factor changed the model's structure).
+RunResult summarize_run(std::uint64_t run, const RunRecord& record, const SweepShape& shape);
+
+}  // namespace csfpk::batch

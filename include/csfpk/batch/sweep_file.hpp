@@ -1,0 +1,118 @@
+#pragma once
+// The sweep result file: NetCDF-4 style HDF5 that xarray opens, laid out so that a process
+// killed at any moment (SIGKILL included) leaves a file that `--resume` can finish.
+//
+// Layout (dimension scales run, drug, site[, time][, level, segment]):
+//   run(run) int64, factor_<name>(run) float64 or string, status(run) string, done(run) int8,
+//   peak/mean/auc(run, drug, site), mass_balance_relative_error(run, drug),
+//   1D: cranial_auc/spread/tip_peak/tip_mean(run, drug), level_peak/level_mean(run, drug,
+//   level), dermatome_coverage(run, drug, segment),
+//   optional concentration(run, drug, site, time) float32 or float64.
+//
+// Crash safety: every dataset is created at its full extent with its storage allocated up front
+// (H5D_ALLOC_TIME_EARLY, no filters), and the whole layout is flushed before the first run. From
+// then on a sweep writes raw data only, at fixed addresses, so HDF5 metadata never changes and a
+// kill cannot corrupt it. A run's `done` flag is set only at the next flush, after its data
+// has been flushed: done = 1 in the file implies the run's data is in the file. Strings that
+// change per run (status, categorical factors) are fixed-width for the same reason, with
+// `_Encoding = utf-8` so xarray decodes them to str.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csfpk/batch/run_plan.hpp"
+#include "csfpk/batch/run_result.hpp"
+#include "csfpk/io/h5_file.hpp"
+
+namespace csfpk::batch {
+
+struct Shard {
+  std::uint64_t index = 0;
+  std::uint64_t count = 1;
+  bool owns(std::uint64_t run) const { return run % count == index; }
+  std::string label() const { return std::to_string(index) + "/" + std::to_string(count); }
+};
+
+struct SweepProvenance {
+  std::string csfpk_version;
+  std::string command_line;
+  std::string created_utc;
+  std::string base_text;  // base scenario after `set:` overrides
+};
+
+// Status strings are stored in this many bytes (longer messages are cut at a UTF-8 boundary).
+inline constexpr std::size_t kStatusWidth = 256;
+
+// Bytes the file will take for `runs` runs of `shape` (and the factors of `spec`).
+double estimate_file_bytes(const SweepSpec& spec, const SweepShape& shape, std::uint64_t runs);
+
+class SweepFile {
+ public:
+  // Creates `path` (through a temporary file renamed into place once the layout is complete
+  // and flushed), writes coordinates, factor values and provenance, and opens it for writing.
+  static SweepFile create(const std::string& path, const RunPlan& plan, const SweepShape& shape,
+                          const SweepProvenance& provenance, std::optional<Shard> shard);
+  // Reopens a sweep file for --resume; throws InputError if it was started from another sweep
+  // text or shard, IoError if it is not a sweep file.
+  static SweepFile reopen(const std::string& path, const SweepSpec& spec,
+                          std::optional<Shard> shard);
+
+  SweepFile(SweepFile&&) noexcept = default;
+  SweepFile& operator=(SweepFile&&) noexcept = default;
+  ~SweepFile();
+
+  std::uint64_t runs() const { return runs_; }
+  std::vector<std::int8_t> read_done() const;
+
+  // Writes the run's data (not yet its done flag).
+  void write(const RunResult& result);
+  // Flushes the data written so far, then marks those runs done and flushes again.
+  void flush();
+  // Flushes and closes; reports a failed close (full disk) as IoError.
+  void close();
+
+ private:
+  SweepFile() = default;
+  void open_datasets();
+
+  std::string path_;
+  h5::File file_;
+  std::uint64_t runs_ = 0;
+  struct Variable {
+    h5::Dataset dataset;
+    std::vector<double> RunResult::*member = nullptr;
+  };
+  std::vector<Variable> variables_;
+  h5::Dataset status_;
+  h5::Dataset done_;
+  h5::Datatype status_type_;
+  std::vector<std::uint64_t> pending_done_;
+};
+
+// Joins shard files into `output` (a copy of the first shard with every other shard's finished
+// runs copied in): the result equals a single-process sweep's arrays. Throws InputError when
+// the shards come from different sweeps. Returns the number of runs still missing.
+std::uint64_t merge_shards(const std::string& output, const std::vector<std::string>& shards,
+                           const std::string& command_line);
+
+// Reading a sweep file back (sobol, info, tests).
+struct SweepFileInfo {
+  std::uint64_t runs = 0;
+  std::string design;
+  std::string sweep_text;
+  std::string sweep_file;
+  std::vector<std::string> factors;
+  std::uint64_t sobol_base_samples = 0;
+  std::vector<std::int8_t> done;
+  std::vector<std::string> status;
+};
+SweepFileInfo read_sweep_info(const std::string& path);
+
+// One summary over runs: `variable`(run, …) at the labels given for its other dimensions
+// (e.g. auc with {"morphine", "cranial"}). A dimension of length one may be left out. Throws
+// InputError naming what is available when a label or the variable is unknown.
+std::vector<double> read_summary(const std::string& path, const std::string& variable,
+                                 const std::vector<std::string>& labels);
+
+}  // namespace csfpk::batch

@@ -1,0 +1,162 @@
+#include "csfpk/batch/run_result.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/models/compartment_model.hpp"
+#include "csfpk/models/spinal_1d.hpp"
+
+namespace csfpk::batch {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+std::string joined(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
+void require_same(const char* what, const std::vector<std::string>& expected,
+                  const std::vector<std::string>& got) {
+  if (expected != got) {
+    throw Error(std::string("this run's ") + what + " (" + joined(got) +
+                ") differ from the base scenario's (" + joined(expected) +
+                "): a factor changed the model's structure, which a sweep cannot store");
+  }
+}
+
+// c(t) linear between samples, sampled at `grid`; NaN outside the run.
+void resample(const std::vector<double>& t, const Eigen::MatrixXd& c, Eigen::Index row,
+              const std::vector<double>& grid, std::vector<double>& out) {
+  std::size_t k = 0;
+  for (double g : grid) {
+    if (t.empty() || g < t.front() - 1e-9 || g > t.back() + 1e-9) {
+      out.push_back(kNaN);
+      continue;
+    }
+    while (k + 1 < t.size() && t[k + 1] < g) ++k;
+    if (k + 1 >= t.size()) {
+      out.push_back(c(row, static_cast<Eigen::Index>(t.size() - 1)));
+      continue;
+    }
+    const double h = t[k + 1] - t[k];
+    const double w = h > 0.0 ? std::clamp((g - t[k]) / h, 0.0, 1.0) : 0.0;
+    out.push_back((1.0 - w) * c(row, static_cast<Eigen::Index>(k)) +
+                  w * c(row, static_cast<Eigen::Index>(k + 1)));
+  }
+}
+
+}  // namespace
+
+SweepShape probe_shape(const Scenario& base, const OutputSpec& outputs) {
+  SweepShape shape;
+  shape.outputs = outputs;
+  for (const auto& [name, drug] : base.drugs) shape.drugs.push_back(name);
+  if (!base.drugs.empty()) {
+    const Drug& drug = base.drugs.begin()->second;
+    // Building the system is cheap next to solving it, and names the sites exactly as the run
+    // will.
+    if (base.spinal) {
+      const SpinalSystem spinal = build_spinal_system(*base.spinal, drug, base.catheter_tip_cm);
+      shape.spinal = true;
+      shape.sites = spinal.system.site_names;
+      for (const auto& level : base.spinal->anatomy.levels) shape.levels.push_back(level.label);
+      for (const CordSegment* segment : spinal.tissue_segments) {
+        shape.segments.push_back(segment->label);
+      }
+    } else {
+      shape.sites =
+          build_compartment_system(base.model, drug, base.catheter_compartment).site_names;
+    }
+  }
+  if (outputs.time_series) {
+    // k·Δt rather than accumulated sums, so the grid has no drift.
+    const double dt = outputs.interval_h;
+    for (std::size_t k = 0;; ++k) {
+      const double t = static_cast<double>(k) * dt;
+      if (t > base.duration_h * (1.0 + 1e-12)) break;
+      shape.times_h.push_back(t);
+    }
+  }
+  return shape;
+}
+
+RunResult failed_result(std::uint64_t run, std::string status, const SweepShape& shape) {
+  RunResult r;
+  r.run = run;
+  r.status = std::move(status);
+  const std::size_t d = shape.drugs.size();
+  const std::size_t ds = d * shape.sites.size();
+  r.peak.assign(ds, kNaN);
+  r.mean.assign(ds, kNaN);
+  r.auc.assign(ds, kNaN);
+  r.mass_balance.assign(d, kNaN);
+  if (shape.spinal) {
+    for (auto* v : {&r.cranial_auc, &r.spread, &r.tip_peak, &r.tip_mean}) v->assign(d, kNaN);
+    r.level_peak.assign(d * shape.levels.size(), kNaN);
+    r.level_mean.assign(d * shape.levels.size(), kNaN);
+    r.coverage.assign(d * shape.segments.size(), kNaN);
+  }
+  if (shape.outputs.time_series) r.series.assign(ds * shape.times_h.size(), kNaN);
+  return r;
+}
+
+RunResult summarize_run(std::uint64_t run, const RunRecord& record, const SweepShape& shape) {
+  const Trajectory& traj = record.trajectory;
+  std::vector<std::string> drugs;
+  for (const auto& d : traj.drugs) drugs.push_back(d.drug);
+  require_same("drugs", shape.drugs, drugs);
+  require_same("sites", shape.sites, traj.sites);
+  if (shape.spinal) {
+    require_same("vertebral levels", shape.levels, traj.levels);
+    require_same("cord segments", shape.segments, traj.segments);
+  }
+  RunResult r;
+  r.run = run;
+  r.status = record.status;
+  const std::vector<double>& t = traj.times_h;
+  const double span = t.empty() ? 0.0 : t.back() - t.front();
+  for (const DrugTrajectory& drug : traj.drugs) {
+    const Eigen::MatrixXd& c = drug.concentration_ug_per_mL;
+    for (Eigen::Index s = 0; s < c.rows(); ++s) {
+      // Peak over the samples, trapezoidal AUC and its time average: the figures `csfpk run`
+      // prints, so a sweep and a single run agree.
+      double peak = -std::numeric_limits<double>::infinity();
+      double area = 0.0;
+      for (Eigen::Index i = 0; i < c.cols(); ++i) {
+        peak = std::max(peak, c(s, i));
+        if (i > 0) {
+          area += 0.5 * (c(s, i) + c(s, i - 1)) *
+                  (t[static_cast<std::size_t>(i)] - t[static_cast<std::size_t>(i - 1)]);
+        }
+      }
+      r.peak.push_back(c.cols() > 0 ? peak : kNaN);
+      r.auc.push_back(area);
+      r.mean.push_back(span > 0.0 ? area / span : (c.cols() > 0 ? c(s, 0) : kNaN));
+    }
+    r.mass_balance.push_back(drug.mass_balance_relative_error);
+    if (shape.spinal) {
+      const DrugSummary& sum = drug.summary;
+      r.cranial_auc.push_back(sum.cranial_auc_ug_h_per_mL);
+      r.spread.push_back(sum.spread_cm);
+      r.tip_peak.push_back(sum.tip_peak_ug_per_mL);
+      r.tip_mean.push_back(sum.tip_mean_ug_per_mL);
+      const auto append = [](std::vector<double>& out, const std::vector<double>& values,
+                             std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) out.push_back(i < values.size() ? values[i] : kNaN);
+      };
+      append(r.level_peak, sum.level_peak_ug_per_mL, shape.levels.size());
+      append(r.level_mean, sum.level_mean_ug_per_mL, shape.levels.size());
+      append(r.coverage, sum.dermatome_coverage, shape.segments.size());
+    }
+    if (shape.outputs.time_series) {
+      for (Eigen::Index s = 0; s < c.rows(); ++s) resample(t, c, s, shape.times_h, r.series);
+    }
+  }
+  return r;
+}
+
+}  // namespace csfpk::batch

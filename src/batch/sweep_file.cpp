@@ -1,0 +1,727 @@
+#include "csfpk/batch/sweep_file.hpp"
+
+#include <hdf5_hl.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <limits>
+#include <numeric>
+#include <sstream>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/core/units.hpp"
+
+namespace csfpk::batch {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+// Rows handled at once when writing factor columns or merging: bounds memory whatever the
+// number of runs.
+constexpr std::size_t kBlockBytes = std::size_t{32} << 20;
+
+struct VariableSpec {
+  const char* name;
+  std::vector<double> RunResult::*member;
+  const char* long_name;
+  std::string_view units;
+};
+
+// Every per-run float variable a sweep can hold, in file order. Which exist depends on the
+// sweep (summaries, 1D, time series); the writer matches them by name.
+const std::vector<VariableSpec>& variable_specs() {
+  using units::kConcentrationUnit;
+  static const std::vector<VariableSpec> specs{
+      {"peak", &RunResult::peak, "peak concentration over the run", kConcentrationUnit},
+      {"mean", &RunResult::mean, "time-averaged concentration", kConcentrationUnit},
+      {"auc", &RunResult::auc, "area under the concentration curve (trapezoidal)", "ug h/mL"},
+      {"mass_balance_relative_error", &RunResult::mass_balance,
+       "max over time of |delivered - in body - eliminated| / delivered", "1"},
+      {"cranial_auc", &RunResult::cranial_auc, "AUC of the cranial pool concentration", "ug h/mL"},
+      {"spread", &RunResult::spread, "largest length of canal at or above the threshold",
+       units::kLengthUnit},
+      {"tip_peak", &RunResult::tip_peak, "peak CSF concentration at the catheter tip",
+       kConcentrationUnit},
+      {"tip_mean", &RunResult::tip_mean, "mean CSF concentration at the catheter tip",
+       kConcentrationUnit},
+      {"level_peak", &RunResult::level_peak, "peak CSF concentration at each vertebral level",
+       kConcentrationUnit},
+      {"level_mean", &RunResult::level_mean, "mean CSF concentration at each vertebral level",
+       kConcentrationUnit},
+      {"dermatome_coverage", &RunResult::coverage,
+       "fraction of the run with cord tissue at or above the effective concentration", "1"},
+      {"concentration", &RunResult::series, "drug concentration", kConcentrationUnit},
+  };
+  return specs;
+}
+
+hsize_t extent(std::size_t n) {
+  return static_cast<hsize_t>(n);
+}
+
+std::size_t product(const std::vector<hsize_t>& dims, std::size_t from) {
+  std::size_t n = 1;
+  for (std::size_t i = from; i < dims.size(); ++i) n *= static_cast<std::size_t>(dims[i]);
+  return n;
+}
+
+h5::Datatype fixed_string(std::size_t width) {
+  h5::Datatype type(h5::check(H5Tcopy(H5T_C_S1), "", "", "create string type"));
+  h5::check(H5Tset_size(type.get(), std::max<std::size_t>(1, width)), "", "", "size string type");
+  h5::check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "", "", "pad string type");
+  h5::check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "", "", "set string encoding");
+  return type;
+}
+
+// Contiguous, allocated and filled at creation: the metadata of the file never changes again.
+h5::Dataset create_preallocated(hid_t root, const std::string& name, hid_t type,
+                                const std::vector<hsize_t>& dims, hid_t fill_type,
+                                const void* fill) {
+  const char* action = "create dataset";
+  h5::Dataspace space = h5::simple_space(dims);
+  h5::PropertyList dcpl(h5::check(H5Pcreate(H5P_DATASET_CREATE), root, name, action));
+  constexpr unsigned kOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  h5::check(H5Pset_attr_creation_order(dcpl.get(), kOrder), root, name, action);
+  // No modification times: the same sweep writes the same bytes.
+  h5::check(H5Pset_obj_track_times(dcpl.get(), false), root, name, action);
+  h5::check(H5Pset_alloc_time(dcpl.get(), H5D_ALLOC_TIME_EARLY), root, name, action);
+  if (fill != nullptr) {
+    h5::check(H5Pset_fill_value(dcpl.get(), fill_type, fill), root, name, action);
+    h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_ALLOC), root, name, action);
+  } else {
+    // Space reserved, nothing written: the file stays sparse until runs land (a shard of a
+    // time-series sweep only occupies its own runs on disk). Unwritten rows read as zeros;
+    // `done` says which rows hold results.
+    h5::check(H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER), root, name, action);
+  }
+  return h5::Dataset(h5::check(
+      H5Dcreate2(root, name.c_str(), type, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT), root,
+      name, action));
+}
+
+void describe(hid_t dataset, std::string_view long_name, std::string_view units) {
+  h5::set_attribute(dataset, "long_name", long_name);
+  if (!units.empty()) h5::set_attribute(dataset, "units", units);
+}
+
+void make_dimension(hid_t dataset, const char* name, std::int32_t netcdf_dim_id) {
+  h5::check(H5DSset_scale(dataset, name), dataset, name, "make dimension scale");
+  h5::set_attribute(dataset, "_Netcdf4Dimid", netcdf_dim_id);
+}
+
+void attach(hid_t dataset, const std::string& name, const std::vector<hid_t>& scales) {
+  unsigned axis = 0;
+  for (hid_t scale : scales) {
+    h5::check(H5DSattach_scale(dataset, scale, axis++), dataset, name, "attach dimensions to");
+  }
+}
+
+void set_u64_attribute(hid_t object, const std::string& name, std::uint64_t value) {
+  const char* action = "write attribute";
+  h5::Dataspace space(h5::check(H5Screate(H5S_SCALAR), object, name, action));
+  h5::Attribute attribute(h5::check(
+      H5Acreate2(object, name.c_str(), H5T_STD_U64LE, space.get(), H5P_DEFAULT, H5P_DEFAULT),
+      object, name, action));
+  h5::check(H5Awrite(attribute.get(), H5T_NATIVE_UINT64, &value), object, name, action);
+}
+
+// Selects rows [first, first + count) of a dataset whose first dimension is the run.
+struct RowSelection {
+  h5::Dataspace file_space;
+  h5::Dataspace memory_space;
+};
+RowSelection select_rows(hid_t dataset, std::uint64_t first, std::uint64_t count) {
+  const std::vector<hsize_t> dims = h5::shape(dataset);
+  RowSelection s{h5::Dataspace(h5::check(H5Dget_space(dataset), dataset, "", "select rows of")),
+                 {}};
+  std::vector<hsize_t> start(dims.size(), 0);
+  std::vector<hsize_t> counts = dims;
+  start[0] = first;
+  counts[0] = count;
+  h5::check(H5Sselect_hyperslab(s.file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                counts.data(), nullptr),
+            dataset, "", "select rows of");
+  s.memory_space = h5::simple_space(counts);
+  return s;
+}
+
+void write_rows(hid_t dataset, hid_t memory_type, std::uint64_t first, std::uint64_t count,
+                const void* data) {
+  const RowSelection s = select_rows(dataset, first, count);
+  h5::check(
+      H5Dwrite(dataset, memory_type, s.memory_space.get(), s.file_space.get(), H5P_DEFAULT, data),
+      dataset, "", "write rows of");
+}
+
+void read_rows(hid_t dataset, hid_t memory_type, std::uint64_t first, std::uint64_t count,
+               void* data) {
+  const RowSelection s = select_rows(dataset, first, count);
+  h5::check(
+      H5Dread(dataset, memory_type, s.memory_space.get(), s.file_space.get(), H5P_DEFAULT, data),
+      dataset, "", "read rows of");
+}
+
+// Cuts `text` to at most `width` bytes without splitting a UTF-8 sequence.
+std::string fit(const std::string& text, std::size_t width) {
+  if (text.size() <= width) return text;
+  std::size_t cut = width;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
+}
+
+std::string attribute_or(hid_t object, const std::string& name, const std::string& fallback) {
+  return h5::has_attribute(object, name) ? h5::read_string_attribute(object, name) : fallback;
+}
+
+h5::File open_read_write(const std::string& path) {
+  h5::silence_error_printing();
+  if (!fs::exists(path)) throw IoError(path + ": cannot open: no such file");
+  return h5::File(
+      h5::check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), path, "", "open for writing"));
+}
+
+void require_sweep_file(hid_t file, const std::string& path) {
+  if (!h5::has_attribute(file, "sweep_text") || !h5::open_dataset_if_exists(file, "done")) {
+    throw IoError(path + " is not a csfpk sweep file (no sweep_text attribute or done variable)");
+  }
+}
+
+std::vector<std::string> dataset_names(hid_t group) {
+  std::vector<std::string> names;
+#if H5_VERSION_GE(1, 12, 0)
+  auto collect = [](hid_t, const char* name, const H5L_info2_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  H5Literate2(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect, &names);
+#else
+  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+    return 0;
+  };
+  H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect, &names);
+#endif
+  return names;
+}
+
+std::uint64_t read_u64(hid_t object, const std::string& name) {
+  return static_cast<std::uint64_t>(h5::read_double_attribute(object, name));
+}
+
+}  // namespace
+
+double estimate_file_bytes(const SweepSpec& spec, const SweepShape& shape, std::uint64_t runs) {
+  const double d = static_cast<double>(shape.drugs.size());
+  const double s = static_cast<double>(shape.sites.size());
+  double per_run = 8.0 + static_cast<double>(kStatusWidth) + 1.0;
+  for (const Factor& f : spec.factors) {
+    std::size_t width = 8;
+    if (!f.numeric()) {
+      for (const auto& level : f.distribution.levels) width = std::max(width, level.size());
+    }
+    per_run += static_cast<double>(width);
+  }
+  if (shape.outputs.summaries) {
+    per_run += 8.0 * (3.0 * d * s + d);
+    if (shape.spinal) {
+      per_run += 8.0 * d *
+                 (4.0 + 2.0 * static_cast<double>(shape.levels.size()) +
+                  static_cast<double>(shape.segments.size()));
+    }
+  }
+  if (shape.outputs.time_series) {
+    per_run +=
+        (shape.outputs.float32 ? 4.0 : 8.0) * d * s * static_cast<double>(shape.times_h.size());
+  }
+  return static_cast<double>(runs) * per_run + 64.0 * 1024.0;
+}
+
+SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const SweepShape& shape,
+                            const SweepProvenance& provenance, std::optional<Shard> shard) {
+  const SweepSpec& spec = plan.spec();
+  const std::string part = path + ".part";
+  {
+    h5::File file = h5::create_file(part);
+    const hid_t root = file.get();
+    h5::set_attribute(root, "Conventions", std::string_view("CF-1.8"));
+    h5::set_attribute(root, "title", std::string_view("csfpk sweep"));
+    h5::set_attribute(root, "csfpk_version", std::string_view(provenance.csfpk_version));
+    h5::set_attribute(root, "command_line", std::string_view(provenance.command_line));
+    h5::set_attribute(root, "created_utc", std::string_view(provenance.created_utc));
+    h5::set_attribute(root, "sweep_file", std::string_view(spec.file));
+    h5::set_attribute(root, "sweep_text", std::string_view(spec.text));
+    h5::set_attribute(root, "base_scenario_file", std::string_view(spec.base_path));
+    h5::set_attribute(root, "base_scenario_text", std::string_view(provenance.base_text));
+    set_u64_attribute(root, "seed", spec.seed);
+    h5::set_attribute(root, "design", std::string_view(to_string(spec.design)));
+    set_u64_attribute(root, "runs", plan.size());
+    if (spec.design == DesignType::kSobol) {
+      set_u64_attribute(root, "sobol_base_samples", spec.runs);
+      h5::set_attribute(root, "sobol_layout",
+                        std::string_view("Saltelli: base sample j owns runs j*(k+2)+r, r = 0: A, "
+                                         "1: B, 2+i: A with factor i from B"));
+    }
+    std::string factor_list;
+    for (const Factor& f : spec.factors) factor_list += (factor_list.empty() ? "" : ",") + f.name;
+    h5::set_attribute(root, "factors", std::string_view(factor_list));
+    if (shard) h5::set_attribute(root, "shard", std::string_view(shard->label()));
+
+    const hsize_t n = plan.size();
+    h5::Datatype text = h5::vlen_utf8_string();
+    std::int32_t dim_id = 0;
+
+    // run: the coordinate, written whole in blocks.
+    const std::int64_t no_run = -1;
+    h5::Dataset run =
+        create_preallocated(root, "run", H5T_STD_I64LE, {n}, H5T_NATIVE_INT64, &no_run);
+    {
+      const std::uint64_t block = kBlockBytes / 8;
+      std::vector<std::int64_t> index;
+      for (std::uint64_t first = 0; first < n; first += block) {
+        const std::uint64_t count = std::min<std::uint64_t>(block, n - first);
+        index.resize(count);
+        std::iota(index.begin(), index.end(), static_cast<std::int64_t>(first));
+        write_rows(run.get(), H5T_NATIVE_INT64, first, count, index.data());
+      }
+    }
+    make_dimension(run.get(), "run", dim_id++);
+    describe(run.get(), "run index", "");
+
+    const auto label_scale = [&](const char* name, const std::vector<std::string>& labels,
+                                 const char* long_name) {
+      h5::Dataset scale =
+          h5::create_dataset(root, name, text.get(), std::array{extent(labels.size())});
+      h5::write(scale.get(), labels);
+      make_dimension(scale.get(), name, dim_id++);
+      describe(scale.get(), long_name, "");
+      return scale;
+    };
+    h5::Dataset drug = label_scale("drug", shape.drugs, "drug");
+    h5::Dataset site = label_scale("site", shape.sites, "sampling site");
+    h5::Dataset time;
+    if (shape.outputs.time_series) {
+      time = h5::create_dataset(root, "time", H5T_IEEE_F64LE,
+                                std::array{extent(shape.times_h.size())});
+      h5::write(time.get(), shape.times_h);
+      make_dimension(time.get(), "time", dim_id++);
+      describe(time.get(), "time since the start of the pump program", units::kTimeUnit);
+    }
+    h5::Dataset level;
+    h5::Dataset segment;
+    if (shape.spinal && shape.outputs.summaries) {
+      level = label_scale("level", shape.levels, "vertebral level");
+      segment = label_scale("segment", shape.segments, "cord segment");
+    }
+
+    // Factors: known for every run before any run is solved, so written now.
+    for (std::size_t f = 0; f < spec.factors.size(); ++f) {
+      const Factor& factor = spec.factors[f];
+      const std::string name = "factor_" + factor.name;
+      h5::Dataset dataset;
+      h5::Datatype string_type;
+      std::size_t width = 0;
+      if (factor.numeric()) {
+        dataset = create_preallocated(root, name, H5T_IEEE_F64LE, {n}, H5T_NATIVE_DOUBLE, &kNaN);
+      } else {
+        for (const auto& l : factor.distribution.levels) width = std::max(width, l.size());
+        string_type = fixed_string(width);
+        dataset =
+            create_preallocated(root, name, string_type.get(), {n}, string_type.get(), nullptr);
+        h5::set_attribute(dataset.get(), "_Encoding", std::string_view("utf-8"));
+      }
+      const std::uint64_t block = 4096;
+      std::vector<double> numbers;
+      std::vector<char> strings;
+      for (std::uint64_t first = 0; first < n; first += block) {
+        const std::uint64_t count = std::min<std::uint64_t>(block, n - first);
+        numbers.assign(count, kNaN);
+        strings.assign(count * std::max<std::size_t>(1, width), '\0');
+        for (std::uint64_t i = 0; i < count; ++i) {
+          const FactorValue v = plan.values(first + i)[f];
+          if (factor.numeric()) {
+            numbers[i] = v.number;
+          } else {
+            // Categorical factors carry no unit, so the override text is the level itself.
+            std::memcpy(strings.data() + i * width, v.text.data(), std::min(width, v.text.size()));
+          }
+        }
+        if (factor.numeric()) {
+          write_rows(dataset.get(), H5T_NATIVE_DOUBLE, first, count, numbers.data());
+        } else {
+          write_rows(dataset.get(), string_type.get(), first, count, strings.data());
+        }
+      }
+      attach(dataset.get(), name, {run.get()});
+      describe(dataset.get(), "factor " + factor.name + " (" + factor.path + ")", factor.unit);
+      h5::set_attribute(dataset.get(), "path", std::string_view(factor.path));
+      h5::set_attribute(dataset.get(), "distribution",
+                        std::string_view(factor.distribution.describe()));
+    }
+
+    h5::Datatype status_type = fixed_string(kStatusWidth);
+    h5::Dataset status =
+        create_preallocated(root, "status", status_type.get(), {n}, status_type.get(), nullptr);
+    h5::set_attribute(status.get(), "_Encoding", std::string_view("utf-8"));
+    attach(status.get(), "status", {run.get()});
+    describe(status.get(), "ok, or why the run failed (empty: not run yet)", "");
+
+    const std::int8_t not_done = 0;
+    h5::Dataset done =
+        create_preallocated(root, "done", H5T_STD_I8LE, {n}, H5T_NATIVE_INT8, &not_done);
+    attach(done.get(), "done", {run.get()});
+    describe(done.get(), "1 when the run's results are in the file", "");
+
+    const hsize_t d = extent(shape.drugs.size());
+    const hsize_t s = extent(shape.sites.size());
+    for (const VariableSpec& v : variable_specs()) {
+      const std::string name = v.name;
+      std::vector<hsize_t> dims{n, d};
+      std::vector<hid_t> scales{run.get(), drug.get()};
+      const bool per_site = name == "peak" || name == "mean" || name == "auc";
+      const bool per_drug = name == "mass_balance_relative_error";
+      const bool spinal_scalar =
+          name == "cranial_auc" || name == "spread" || name == "tip_peak" || name == "tip_mean";
+      const bool per_level = name == "level_peak" || name == "level_mean";
+      h5::Datatype type(h5::check(H5Tcopy(H5T_IEEE_F64LE), root, name, "copy type for"));
+      if (per_site || per_drug) {
+        if (!shape.outputs.summaries) continue;
+        if (per_site) {
+          dims.push_back(s);
+          scales.push_back(site.get());
+        }
+      } else if (spinal_scalar || per_level || name == "dermatome_coverage") {
+        if (!shape.outputs.summaries || !shape.spinal) continue;
+        if (per_level) {
+          dims.push_back(extent(shape.levels.size()));
+          scales.push_back(level.get());
+        } else if (!spinal_scalar) {
+          dims.push_back(extent(shape.segments.size()));
+          scales.push_back(segment.get());
+        }
+      } else {  // concentration
+        if (!shape.outputs.time_series) continue;
+        dims.push_back(s);
+        dims.push_back(extent(shape.times_h.size()));
+        scales.push_back(site.get());
+        scales.push_back(time.get());
+        if (shape.outputs.float32) {
+          type = h5::Datatype(h5::check(H5Tcopy(H5T_IEEE_F32LE), root, name, "copy type for"));
+        }
+      }
+      const bool big = name == "concentration";
+      h5::Dataset dataset = create_preallocated(root, name, type.get(), dims, H5T_NATIVE_DOUBLE,
+                                                big ? nullptr : &kNaN);
+      attach(dataset.get(), name, scales);
+      describe(dataset.get(), v.long_name, v.units);
+    }
+    h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), part, "", "flush");
+    h5::close_file(file, part);
+  }
+  std::error_code ec;
+  fs::rename(part, path, ec);
+  if (ec) throw IoError(path + ": cannot move the new sweep file into place: " + ec.message());
+  SweepFile out;
+  out.path_ = path;
+  out.file_ = open_read_write(path);
+  out.open_datasets();
+  return out;
+}
+
+SweepFile SweepFile::reopen(const std::string& path, const SweepSpec& spec,
+                            std::optional<Shard> shard) {
+  SweepFile out;
+  out.path_ = path;
+  out.file_ = open_read_write(path);
+  const hid_t root = out.file_.get();
+  require_sweep_file(root, path);
+  if (h5::read_string_attribute(root, "sweep_text") != spec.text) {
+    throw InputError(spec.file, 0, "",
+                     "differs from the sweep that " + path +
+                         " was started with; --resume needs the same sweep file and --set "
+                         "options (or use --overwrite to start again)");
+  }
+  const std::string had = attribute_or(root, "shard", "");
+  const std::string wants = shard ? shard->label() : "";
+  if (had != wants) {
+    throw InputError("--shard", 0, "",
+                     path + " holds " + (had.empty() ? "a whole sweep" : "shard " + had) +
+                         ", not " + (wants.empty() ? "a whole sweep" : "shard " + wants));
+  }
+  out.open_datasets();
+  return out;
+}
+
+void SweepFile::open_datasets() {
+  const hid_t root = file_.get();
+  runs_ = read_u64(root, "runs");
+  for (const VariableSpec& v : variable_specs()) {
+    h5::Dataset dataset = h5::open_dataset_if_exists(root, v.name);
+    if (dataset) variables_.push_back(Variable{std::move(dataset), v.member});
+  }
+  status_ = h5::open_dataset_if_exists(root, "status");
+  done_ = h5::open_dataset_if_exists(root, "done");
+  if (!status_ || !done_) throw IoError(path_ + " is not a csfpk sweep file");
+  status_type_ = fixed_string(kStatusWidth);
+}
+
+SweepFile::~SweepFile() {
+  // On the way out of an error the runs written so far are still worth keeping for --resume;
+  // a destructor cannot report a failure, so it only tries.
+  try {
+    if (file_) flush();
+  } catch (...) {
+  }
+}
+
+std::vector<std::int8_t> SweepFile::read_done() const {
+  std::vector<std::int8_t> done(runs_);
+  if (runs_ > 0) read_rows(done_.get(), H5T_NATIVE_INT8, 0, runs_, done.data());
+  return done;
+}
+
+void SweepFile::write(const RunResult& result) {
+  if (result.run >= runs_) {
+    throw IoError(path_ + ": run " + std::to_string(result.run) + " is outside the sweep's " +
+                  std::to_string(runs_) + " runs");
+  }
+  for (const Variable& v : variables_) {
+    const std::vector<double>& values = result.*(v.member);
+    const std::vector<hsize_t> dims = h5::shape(v.dataset.get());
+    if (values.size() != product(dims, 1)) {
+      throw Error("internal: run " + std::to_string(result.run) + " has " +
+                  std::to_string(values.size()) + " values for a row of " +
+                  std::to_string(product(dims, 1)));
+    }
+    write_rows(v.dataset.get(), H5T_NATIVE_DOUBLE, result.run, 1, values.data());
+  }
+  std::array<char, kStatusWidth> status{};
+  const std::string text = fit(result.status, kStatusWidth);
+  std::memcpy(status.data(), text.data(), text.size());
+  write_rows(status_.get(), status_type_.get(), result.run, 1, status.data());
+  pending_done_.push_back(result.run);
+}
+
+void SweepFile::flush() {
+  if (!file_) return;
+  // Data first, flags after: a kill between the two flushes loses flags, never data.
+  h5::check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), path_, "", "flush");
+  if (pending_done_.empty()) return;
+  const std::int8_t one = 1;
+  for (std::uint64_t run : pending_done_) write_rows(done_.get(), H5T_NATIVE_INT8, run, 1, &one);
+  pending_done_.clear();
+  h5::check(H5Fflush(file_.get(), H5F_SCOPE_GLOBAL), path_, "", "flush");
+}
+
+void SweepFile::close() {
+  flush();
+  variables_.clear();
+  status_ = h5::Dataset();
+  done_ = h5::Dataset();
+  h5::close_file(file_, path_);
+}
+
+std::uint64_t merge_shards(const std::string& output, const std::vector<std::string>& shards,
+                           const std::string& command_line) {
+  if (shards.empty()) throw InputError("merge", 0, "", "no shard files given");
+  std::string sweep_text;
+  std::uint64_t runs = 0;
+  for (std::size_t i = 0; i < shards.size(); ++i) {
+    h5::File shard = h5::open_file(shards[i]);
+    require_sweep_file(shard.get(), shards[i]);
+    const std::string text = h5::read_string_attribute(shard.get(), "sweep_text");
+    const std::uint64_t n = read_u64(shard.get(), "runs");
+    if (i == 0) {
+      sweep_text = text;
+      runs = n;
+    } else if (text != sweep_text || n != runs) {
+      throw InputError(shards[i], 0, "",
+                       "comes from another sweep than " + shards[0] +
+                           " (sweep text or run "
+                           "count differ); only shards of one sweep can be merged");
+    }
+  }
+  const std::string part = output + ".part";
+  std::error_code ec;
+  fs::copy_file(shards[0], part, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw IoError(part + ": cannot create: " + ec.message());
+  std::uint64_t missing = 0;
+  {
+    h5::File out = open_read_write(part);
+    const hid_t root = out.get();
+    if (h5::has_attribute(root, "shard")) {
+      h5::check(H5Adelete(root, "shard"), root, "shard", "delete attribute");
+    }
+    h5::set_attribute(root, "command_line", std::string_view(command_line));
+
+    // Every per-run variable except the dimension scales, which all shards share.
+    std::vector<h5::Dataset> variables;
+    for (const std::string& name : dataset_names(root)) {
+      h5::Dataset dataset = h5::open_dataset_if_exists(root, name);
+      if (!dataset || H5DSis_scale(dataset.get()) > 0) continue;
+      const std::vector<hsize_t> dims = h5::shape(dataset.get());
+      if (dims.empty() || dims[0] != runs || name == "done") continue;
+      variables.push_back(std::move(dataset));
+    }
+    h5::Dataset out_done = h5::open_dataset_if_exists(root, "done");
+    std::vector<std::int8_t> done(runs);
+    if (runs > 0) read_rows(out_done.get(), H5T_NATIVE_INT8, 0, runs, done.data());
+
+    for (std::size_t i = 1; i < shards.size(); ++i) {
+      h5::File shard = h5::open_file(shards[i]);
+      h5::Dataset shard_done = h5::open_dataset_if_exists(shard.get(), "done");
+      std::vector<std::int8_t> theirs(runs);
+      if (runs > 0) read_rows(shard_done.get(), H5T_NATIVE_INT8, 0, runs, theirs.data());
+      for (const h5::Dataset& variable : variables) {
+        const std::string name = [&] {
+          const ssize_t length = H5Iget_name(variable.get(), nullptr, 0);
+          std::string s(static_cast<std::size_t>(std::max<ssize_t>(length, 0)) + 1, '\0');
+          H5Iget_name(variable.get(), s.data(), s.size());
+          s.resize(static_cast<std::size_t>(std::max<ssize_t>(length, 0)));
+          return s;
+        }();
+        h5::Dataset source = h5::open_dataset_if_exists(shard.get(), name);
+        if (!source) throw IoError(shards[i] + ": has no variable '" + name + "'");
+        h5::Datatype type(h5::check(H5Dget_type(variable.get()), root, name, "get type of"));
+        const std::size_t row_bytes =
+            H5Tget_size(type.get()) * product(h5::shape(variable.get()), 1);
+        const std::uint64_t block =
+            std::max<std::size_t>(1, kBlockBytes / std::max<std::size_t>(1, row_bytes));
+        std::vector<char> mine;
+        std::vector<char> copy;
+        for (std::uint64_t first = 0; first < runs; first += block) {
+          const std::uint64_t count = std::min<std::uint64_t>(block, runs - first);
+          bool any = false;
+          for (std::uint64_t r = first; r < first + count; ++r)
+            any |= theirs[r] == 1 && done[r] != 1;
+          if (!any) continue;
+          mine.resize(count * row_bytes);
+          copy.resize(count * row_bytes);
+          // Raw bytes in the file's own type: a copy, not a conversion.
+          read_rows(variable.get(), type.get(), first, count, mine.data());
+          read_rows(source.get(), type.get(), first, count, copy.data());
+          for (std::uint64_t r = first; r < first + count; ++r) {
+            if (theirs[r] == 1 && done[r] != 1) {
+              std::memcpy(mine.data() + (r - first) * row_bytes,
+                          copy.data() + (r - first) * row_bytes, row_bytes);
+            }
+          }
+          write_rows(variable.get(), type.get(), first, count, mine.data());
+        }
+      }
+      for (std::uint64_t r = 0; r < runs; ++r) {
+        if (theirs[r] == 1) done[r] = 1;
+      }
+    }
+    if (runs > 0) write_rows(out_done.get(), H5T_NATIVE_INT8, 0, runs, done.data());
+    missing = static_cast<std::uint64_t>(std::count(done.begin(), done.end(), std::int8_t{0}));
+    variables.clear();
+    out_done = h5::Dataset();
+    h5::close_file(out, part);
+  }
+  fs::rename(part, output, ec);
+  if (ec) throw IoError(output + ": cannot move the merged file into place: " + ec.message());
+  return missing;
+}
+
+SweepFileInfo read_sweep_info(const std::string& path) {
+  h5::File file = h5::open_file(path);
+  const hid_t root = file.get();
+  require_sweep_file(root, path);
+  SweepFileInfo info;
+  info.runs = read_u64(root, "runs");
+  info.design = h5::read_string_attribute(root, "design");
+  info.sweep_text = h5::read_string_attribute(root, "sweep_text");
+  info.sweep_file = attribute_or(root, "sweep_file", "");
+  std::stringstream names(h5::read_string_attribute(root, "factors"));
+  for (std::string name; std::getline(names, name, ',');) info.factors.push_back(name);
+  if (h5::has_attribute(root, "sobol_base_samples")) {
+    info.sobol_base_samples = read_u64(root, "sobol_base_samples");
+  }
+  h5::Dataset done = h5::open_dataset_if_exists(root, "done");
+  info.done.resize(info.runs);
+  if (info.runs > 0) read_rows(done.get(), H5T_NATIVE_INT8, 0, info.runs, info.done.data());
+  h5::Dataset status = h5::open_dataset_if_exists(root, "status");
+  info.status = h5::read_strings(status.get());
+  return info;
+}
+
+std::vector<double> read_summary(const std::string& path, const std::string& variable,
+                                 const std::vector<std::string>& labels) {
+  h5::File file = h5::open_file(path);
+  const hid_t root = file.get();
+  require_sweep_file(root, path);
+  const std::uint64_t runs = read_u64(root, "runs");
+  std::string available;
+  for (const VariableSpec& v : variable_specs()) {
+    if (std::string_view(v.name) == "concentration") continue;
+    if (h5::open_dataset_if_exists(root, v.name))
+      available += (available.empty() ? "" : ", ") + std::string(v.name);
+  }
+  h5::Dataset dataset = h5::open_dataset_if_exists(root, variable);
+  if (!dataset || variable == "concentration" || variable == "done" ||
+      std::none_of(variable_specs().begin(), variable_specs().end(),
+                   [&](const VariableSpec& v) { return variable == v.name; })) {
+    throw InputError("--output", 0, variable,
+                     "no summary '" + variable + "' in " + path + "; it holds " + available);
+  }
+  const std::vector<hsize_t> dims = h5::shape(dataset.get());
+  std::vector<hsize_t> start(dims.size(), 0);
+  std::size_t next_label = 0;
+  for (unsigned axis = 1; axis < dims.size(); ++axis) {
+    hid_t scale_id = H5I_INVALID_HID;
+    auto first_scale = [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
+      // The library closes `scale` after the callback; a reference keeps it for the handle.
+      H5Iinc_ref(scale);
+      *static_cast<hid_t*>(data) = scale;
+      return 1;
+    };
+    H5DSiterate_scales(dataset.get(), axis, nullptr, first_scale, &scale_id);
+    h5::Dataset scale(scale_id);
+    if (!scale)
+      throw IoError(path + ": '" + variable + "' has no dimension scale on axis " +
+                    std::to_string(axis));
+    char name[64] = {};
+    H5DSget_scale_name(scale.get(), name, sizeof name);
+    const std::vector<std::string> values = h5::read_strings(scale.get());
+    std::string choices;
+    for (const auto& v : values) choices += (choices.empty() ? "" : ", ") + v;
+    if (next_label >= labels.size()) {
+      if (values.size() == 1) continue;
+      throw InputError("--output", 0, variable,
+                       "'" + variable + "' needs a " + name + " (one of " + choices + ")");
+    }
+    const std::string& label = labels[next_label++];
+    const auto it = std::find(values.begin(), values.end(), label);
+    if (it == values.end()) {
+      throw InputError("--output", 0, variable,
+                       "no " + std::string(name) + " '" + label + "'; expected one of " + choices);
+    }
+    start[axis] = static_cast<hsize_t>(it - values.begin());
+  }
+  if (next_label < labels.size()) {
+    throw InputError("--output", 0, variable,
+                     "too many labels: '" + variable + "' has " + std::to_string(dims.size() - 1) +
+                         " dimension(s) besides run");
+  }
+  std::vector<hsize_t> count(dims.size(), 1);
+  count[0] = runs;
+  h5::Dataspace file_space(h5::check(H5Dget_space(dataset.get()), root, variable, "read"));
+  h5::check(H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start.data(), nullptr,
+                                count.data(), nullptr),
+            root, variable, "select");
+  const std::array<hsize_t, 1> memory_dims{runs};
+  h5::Dataspace memory = h5::simple_space(memory_dims);
+  std::vector<double> values(runs);
+  if (runs > 0) {
+    h5::check(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(), H5P_DEFAULT,
+                      values.data()),
+              root, variable, "read");
+  }
+  return values;
+}
+
+}  // namespace csfpk::batch
