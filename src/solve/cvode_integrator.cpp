@@ -40,7 +40,9 @@ using CvodeMemory = std::unique_ptr<void, CvodeDeleter>;
 class CvodeIntegrator final : public LinearIntegrator {
  public:
   CvodeIntegrator(const LinearSystem& system, const SolverOptions& options)
-      : system_(system), input_(Eigen::VectorXd::Zero(system.size())) {
+      : system_(system),
+        jacobian_pattern_(with_full_diagonal(system.rates)),
+        input_(Eigen::VectorXd::Zero(system.size())) {
     SUNContext raw_context = nullptr;
     check(SUNContext_Create(nullptr, &raw_context), "SUNContext_Create");
     context_.reset(raw_context);
@@ -63,7 +65,7 @@ class CvodeIntegrator final : public LinearIntegrator {
     check(CVodeSetUserData(memory_.get(), this), "CVodeSetUserData");
     check(CVodeSetMaxNumSteps(memory_.get(), options.max_steps_between_outputs),
           "CVodeSetMaxNumSteps");
-    jacobian_.reset(SUNSparseMatrix(n, n, static_cast<sunindextype>(system.rates.nonZeros()),
+    jacobian_.reset(SUNSparseMatrix(n, n, static_cast<sunindextype>(jacobian_pattern_.nonZeros()),
                                     CSC_MAT, context_.get()));
     if (!jacobian_) fail(0.0, "cannot allocate the sparse Jacobian");
     solver_.reset(SUNLinSol_KLU(state_.get(), jacobian_.get(), context_.get()));
@@ -113,7 +115,7 @@ class CvodeIntegrator final : public LinearIntegrator {
   // The Jacobian is K itself: copy its compressed columns into CVODE's CSC matrix.
   static int jacobian(double /*t*/, N_Vector /*y*/, N_Vector /*fy*/, SUNMatrix jac,
                       void* user_data, N_Vector, N_Vector, N_Vector) {
-    const auto& rates = static_cast<const CvodeIntegrator*>(user_data)->system_.rates;
+    const auto& rates = static_cast<const CvodeIntegrator*>(user_data)->jacobian_pattern_;
     sunindextype* column_starts = SUNSparseMatrix_IndexPointers(jac);
     sunindextype* row_indices = SUNSparseMatrix_IndexValues(jac);
     double* values = SUNSparseMatrix_Data(jac);
@@ -127,6 +129,23 @@ class CvodeIntegrator final : public LinearIntegrator {
     return 0;
   }
 
+  // CVODE forms I − γJ in place; a column without a stored diagonal makes it reallocate the
+  // matrix (and KLU re-analyse it) at every setup, so store every diagonal, zeros included.
+  static Eigen::SparseMatrix<double> with_full_diagonal(const Eigen::SparseMatrix<double>& rates) {
+    std::vector<Eigen::Triplet<double>> entries;
+    entries.reserve(static_cast<std::size_t>(rates.nonZeros() + rates.rows()));
+    for (Eigen::Index j = 0; j < rates.outerSize(); ++j) {
+      entries.emplace_back(j, j, 0.0);
+      for (Eigen::SparseMatrix<double>::InnerIterator it(rates, j); it; ++it) {
+        entries.emplace_back(it.row(), it.col(), it.value());
+      }
+    }
+    Eigen::SparseMatrix<double> pattern(rates.rows(), rates.cols());
+    pattern.setFromTriplets(entries.begin(), entries.end());
+    pattern.makeCompressed();
+    return pattern;
+  }
+
   void check(int flag, const char* call, double t = 0.0) const {
     if (flag < 0) fail(t, std::string(call) + " returned " + std::to_string(flag));
   }
@@ -135,6 +154,7 @@ class CvodeIntegrator final : public LinearIntegrator {
   }
 
   const LinearSystem& system_;
+  Eigen::SparseMatrix<double> jacobian_pattern_;  // K with every diagonal stored
   Eigen::VectorXd input_;
   mutable Eigen::VectorXd state_copy_;  // scratch for the nonlinear correction
   mutable Eigen::VectorXd correction_;
