@@ -725,7 +725,9 @@ void ScheduleCompiler::note_volume(double t) {
     emit(t, EventKind::kReservoirLow,
          "reservoir down to the low-reservoir alarm volume " + volume_text(low_alarm()));
   }
-  if (volume_mL_ == 0.0 && !empty_announced_) {
+  // A program without a pump (capacity 0: e.g. a screening bolus before the implant) has no
+  // reservoir to run dry.
+  if (volume_mL_ == 0.0 && !empty_announced_ && program_.reservoir.capacity_mL > 0.0) {
     empty_announced_ = true;
     emit(t, EventKind::kReservoirEmpty, "reservoir empty: no delivery until the next refill");
   }

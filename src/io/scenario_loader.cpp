@@ -88,7 +88,13 @@ class ScenarioReader {
     duration_node_ = std::make_unique<YamlNode>(root_.at("duration"));
     s.duration_h = duration_node_->positive_quantity(kTime);
     read_model(s);
-    read_pump(root_.at("pump"), s.program);
+    if (const auto pump = root_.find("pump")) {
+      read_pump(*pump, s.program);
+    } else {
+      // No pump yet (e.g. a screening bolus by lumbar puncture): only injections deliver drug.
+      s.program.reservoir = {0.0, 0.0, {}, 0.0, {}};
+      if (!root_.find("injections")) root_.fail("a scenario needs a pump or injections");
+    }
     read_catheter(s);
     if (const auto injections = root_.find("injections")) read_injections(*injections, s);
     collect_drugs(s);

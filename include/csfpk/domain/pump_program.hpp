@@ -75,6 +75,7 @@ struct Refill {
   std::optional<Blend> blend;   // a new blend; unset keeps the current one
 };
 
+// Capacity 0 means no pump is implanted: nothing is delivered from it and it never "runs dry".
 struct Reservoir {
   double capacity_mL = 20.0;
   double initial_volume_mL = 20.0;
