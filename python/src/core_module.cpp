@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "csfpk/core/errors.hpp"
+#include "csfpk/core/text.hpp"
 #include "csfpk/io/data_paths.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/run.hpp"
@@ -40,15 +41,6 @@ namespace py = pybind11;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::ostringstream out;
-  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return out.str();
-}
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   if (from.empty()) return;
@@ -227,7 +219,7 @@ Outcome solve(const Job& job) {
   try {
     const csfpk::Scenario scenario =
         csfpk::load_scenario(job.path, job.overrides, csfpk::models_directory());
-    csfpk::Provenance provenance{csfpk::kVersion, job.label, scenario.text, job.call, utc_now()};
+    csfpk::Provenance provenance{csfpk::kVersion, job.label, scenario.text, job.call, csfpk::utc_now_iso8601()};
     out.record = csfpk::run_scenario(scenario, std::move(provenance));
   } catch (const csfpk::InputError& e) {
     out.error_type = "InputError";

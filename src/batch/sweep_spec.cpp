@@ -35,46 +35,6 @@ bool parse_double(const std::string& text, double& value) {
   return error == std::errc() && end == last && std::isfinite(value);
 }
 
-// Applies one "a.b.0.c=value" to `root`; returns the YamlNode-style path ("a.b[0].c").
-std::string apply_override(YAML::Node root, const std::string& assignment) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    throw InputError("--set", 0, assignment, "expected PATH=VALUE, e.g. design.runs=16");
-  }
-  const std::string dotted = assignment.substr(0, eq);
-  YAML::Node value;
-  try {
-    value = YAML::Load(assignment.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    throw InputError("--set", 0, dotted, "malformed value: " + e.msg);
-  }
-  std::vector<std::string> keys;
-  std::stringstream parts(dotted);
-  for (std::string key; std::getline(parts, key, '.');) keys.push_back(key);
-  std::string path;
-  // yaml-cpp nodes are handles: assigning through a chain of them edits the tree in place.
-  std::vector<YAML::Node> chain{root};
-  for (const std::string& key : keys) {
-    YAML::Node current = chain.back();
-    const bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
-    if (index) {
-      const std::size_t n = std::stoul(key);
-      if (!current.IsSequence() || n >= current.size()) {
-        throw InputError("--set", 0, dotted, "'" + path + "' has no item " + key);
-      }
-      path += "[" + key + "]";
-      chain.push_back(current[n]);
-    } else {
-      if (key.empty() || (current.IsDefined() && !current.IsNull() && !current.IsMap())) {
-        throw InputError("--set", 0, dotted, "cannot set a field inside '" + path + "'");
-      }
-      path += (path.empty() ? "" : ".") + key;
-      chain.push_back(current[key]);
-    }
-  }
-  chain.back() = value;
-  return path;
-}
 
 // A YAML value as the text an override needs: scalars verbatim, anything else in flow style.
 std::string override_text(const YamlNode& node) {
@@ -388,7 +348,7 @@ std::string apply_overrides(const std::string& text, const std::vector<std::stri
   auto source = std::make_shared<YamlSource>();
   source->file = file;
   YAML::Node tree = YamlNode::load_string(text, source).raw();
-  for (const auto& assignment : overrides) apply_override(tree, assignment);
+  for (const auto& assignment : overrides) apply_yaml_override(tree, assignment, "design.runs=16");
   YAML::Emitter out;
   out << tree;
   return std::string(out.c_str()) + "\n";
@@ -409,7 +369,7 @@ SweepSpec load_sweep(const std::string& path, const std::vector<std::string>& ov
   source->file = path;
   YAML::Node tree = YamlNode::load_string(text, source).raw();
   for (const auto& assignment : overrides) {
-    source->overridden_paths.insert(apply_override(tree, assignment));
+    source->overridden_paths.insert(apply_yaml_override(tree, assignment, "design.runs=16"));
   }
   // Line numbers still point into the user's file for fields that were not overridden.
   const YamlNode root(tree, source, "");

@@ -1,5 +1,5 @@
-// csfpk command line: run, check, drugs, export. Every error is caught here once and mapped to
-// an exit code: 2 input, 3 solver, 4 file I/O, 64 usage, 70 internal.
+// csfpk command line: run, check, drugs, export, verify, sweep, merge, sobol. Every error is caught here once and mapped to
+// an exit code: 2 input, 3 solver, 4 file I/O, 5 result content (verify), 64 usage, 70 internal.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
+#include "csfpk/core/text.hpp"
 #include "csfpk/io/csv_export.hpp"
 #include "csfpk/io/data_paths.hpp"
 #include "csfpk/io/drug_library.hpp"
@@ -20,6 +21,7 @@
 #include "csfpk/io/run.hpp"
 #include "csfpk/version.hpp"
 #include "sweep_commands.hpp"
+#include "verify_command.hpp"
 
 namespace {
 
@@ -33,15 +35,6 @@ enum ExitCode : int {
   kUsage = 64,
   kInternal = 70
 };
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::ostringstream out;
-  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return out.str();
-}
 
 std::string joined_command_line(int argc, char** argv) {
   std::string line;
@@ -207,7 +200,7 @@ int run_command(const std::string& scenario_path, std::string output,
   if (std::filesystem::exists(output) && !overwrite) {
     throw IoError(output + ": the output file exists; pass --overwrite to replace it");
   }
-  Provenance provenance{kVersion, scenario_path, scenario.text, command_line, utc_now()};
+  Provenance provenance{kVersion, scenario_path, scenario.text, command_line, utc_now_iso8601()};
   RunRecord record = run_scenario(scenario, provenance);
   if (strict && !record.warnings.empty()) {
     throw InputError(scenario_path, 0, "pump.reservoir.blend",
@@ -288,6 +281,7 @@ int main(int argc, char** argv) {
   exporter->add_option("--csv", csv_path, "CSV file to write")->required();
 
   const auto sweep_commands = csfpk::cli::add_sweep_commands(app, joined_command_line(argc, argv));
+  const auto verify_command = csfpk::cli::add_verify_command(app);
 
   try {
     app.parse(argc, argv);
@@ -302,6 +296,7 @@ int main(int argc, char** argv) {
     if (*check) return check_command(scenario_path, overrides);
     if (*drugs) return drugs_command();
     if (const auto code = sweep_commands->run()) return *code;
+    if (const auto code = verify_command->run()) return *code;
     if (*exporter) {
       export_csv(result_path, csv_path);
       std::cout << "wrote " << csv_path << "\n";

@@ -16,6 +16,7 @@
 #include "csfpk/batch/sensitivity.hpp"
 #include "csfpk/batch/sweep_file.hpp"
 #include "csfpk/core/errors.hpp"
+#include "csfpk/core/text.hpp"
 #include "csfpk/io/data_paths.hpp"
 #include "csfpk/version.hpp"
 
@@ -24,15 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace csfpk::batch;
-
-std::string utc_now() {
-  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  std::ostringstream out;
-  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
-  return out.str();
-}
 
 // Same mapping as main(): 2 input, 3 solver, 4 file I/O, 70 internal.
 int exit_code_for(const std::exception& e) {
@@ -138,7 +130,7 @@ class Commands final : public SweepCommands {
     o.force = force_;
     o.shard = shard_.empty() ? shard_from_slurm() : std::optional(parse_shard(shard_));
     o.command_line = command_line_;
-    o.created_utc = utc_now();
+    o.created_utc = utc_now_iso8601();
     o.csfpk_version = kVersion;
     o.models_dir = models_directory();
     o.progress = isatty(STDERR_FILENO) != 0;

@@ -1,6 +1,10 @@
 #include "csfpk/core/text.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
 #include <numeric>
 
 namespace csfpk {
@@ -40,6 +44,15 @@ std::string join_alternatives(const std::vector<std::string>& items) {
     out += items[i];
   }
   return out;
+}
+
+std::string utc_now_iso8601() {
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::ostringstream out;
+  out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+  return out.str();
 }
 
 }  // namespace csfpk

@@ -32,46 +32,6 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
-// Applies "a.b.0.c=value" to the parsed tree; returns the YamlNode-style path ("a.b[0].c").
-std::string apply_override(YAML::Node root, const std::string& assignment) {
-  const auto eq = assignment.find('=');
-  if (eq == std::string::npos || eq == 0) {
-    throw InputError("--set", 0, assignment, "expected PATH=VALUE, e.g. pump.basal='0.4 mL/day'");
-  }
-  const std::string dotted = assignment.substr(0, eq);
-  YAML::Node value;
-  try {
-    value = YAML::Load(assignment.substr(eq + 1));
-  } catch (const YAML::Exception& e) {
-    throw InputError("--set", 0, dotted, "malformed value: " + e.msg);
-  }
-  std::vector<std::string> keys;
-  std::stringstream parts(dotted);
-  for (std::string key; std::getline(parts, key, '.');) keys.push_back(key);
-  std::string path;
-  std::vector<YAML::Node> chain{root};
-  for (std::size_t i = 0; i < keys.size(); ++i) {
-    const std::string& key = keys[i];
-    YAML::Node current = chain.back();
-    const bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
-    if (index) {
-      const std::size_t n = std::stoul(key);
-      if (!current.IsSequence() || n >= current.size()) {
-        throw InputError("--set", 0, dotted, "'" + path + "' has no item " + key);
-      }
-      path += "[" + key + "]";
-      chain.push_back(current[n]);
-    } else {
-      if (key.empty() || (current.IsDefined() && !current.IsNull() && !current.IsMap())) {
-        throw InputError("--set", 0, dotted, "cannot set a field inside '" + path + "'");
-      }
-      path += (path.empty() ? "" : ".") + key;
-      chain.push_back(current[key]);
-    }
-  }
-  chain.back() = value;
-  return path;
-}
 
 class ScenarioReader {
  public:
@@ -399,7 +359,9 @@ class ScenarioReader {
     if (p.lockout_h > 24.0) lockout.fail("a lockout longer than a day (24 h) is not programmable");
     const YamlNode max = node.at("max_per_day");
     p.max_per_day = max.integer();
-    if (p.max_per_day < 1 || p.max_per_day > 96) max.fail("expected 1 to 96 boluses per day");
+    if (p.max_per_day < 1 || p.max_per_day > 96) {
+      max.fail("expected 1 to 96 boluses per day, got " + std::to_string(p.max_per_day));
+    }
     if (const auto requests = node.find("requests")) {
       for (const auto& r : requests->items()) p.request_times_h.push_back(time_within_run(r));
     }
@@ -621,7 +583,8 @@ class ScenarioReader {
       if (const auto i = output->find("interval")) {
         interval = i->positive_quantity(kTime);
         if (s.duration_h / interval > kMaxOutputSamples) {
-          i->fail("gives more than 2 000 000 samples per site; choose a longer interval");
+          i->fail("gives about " + std::to_string(static_cast<long long>(s.duration_h / interval)) +
+                  " samples per site, more than 2 000 000; choose a longer interval");
         }
       }
     }
@@ -644,7 +607,8 @@ class ScenarioReader {
     if (const auto rtol = node.find("rtol")) {
       options.relative_tolerance = rtol->number();
       if (!(options.relative_tolerance >= 1e-14 && options.relative_tolerance <= 1e-2)) {
-        rtol->fail("expected a relative tolerance between 1e-14 and 1e-2");
+        rtol->fail("expected a relative tolerance between 1e-14 and 1e-2, got '" + rtol->text() +
+                   "'");
       }
     }
     if (const auto atol = node.find("atol")) {
@@ -670,7 +634,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     YamlNode parsed = YamlNode::load_string(text, source);
     YAML::Node tree = parsed.raw();
     for (const auto& assignment : overrides) {
-      source->overridden_paths.insert(apply_override(tree, assignment));
+      source->overridden_paths.insert(apply_yaml_override(tree, assignment, "pump.basal='0.4 mL/day'"));
     }
     YAML::Emitter out;
     out << tree;

@@ -1,5 +1,8 @@
 #include "csfpk/io/yaml_node.hpp"
 
+#include <yaml-cpp/depthguard.h>
+
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -13,7 +16,58 @@ namespace csfpk {
 YamlNode::YamlNode(YAML::Node node, std::shared_ptr<const YamlSource> source, std::string path)
     : node_(std::move(node)), source_(std::move(source)), path_(std::move(path)) {}
 
+namespace {
+
+constexpr std::size_t kMaxTextBytes = 16u << 20;
+
+// Line (1-based) of byte `offset` in `text`.
+int line_of(const std::string& text, std::size_t offset) {
+  return 1 + static_cast<int>(std::count(text.begin(),
+                                         text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+}
+
+// Offset of the first byte that is not part of well-formed UTF-8 text (or is NUL), npos if none.
+std::size_t first_non_text_byte(const std::string& text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t extra = 0;
+    if (c == 0) return i;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    if (c >= 0xC2 && c <= 0xDF) {
+      extra = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      extra = 2;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      extra = 3;
+    } else {
+      return i;
+    }
+    if (i + extra >= text.size()) return i;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
+    }
+    i += extra + 1;
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
 YamlNode YamlNode::load_string(const std::string& text, std::shared_ptr<const YamlSource> source) {
+  if (text.size() > kMaxTextBytes) {
+    throw InputError(source->file, 0, "",
+                     "the file is larger than 16 MiB; a scenario is a small text file");
+  }
+  if (const std::size_t bad = first_non_text_byte(text); bad != std::string::npos) {
+    throw InputError(source->file, line_of(text, bad), "",
+                     "not a YAML text file: " +
+                         std::string(text[bad] == '\0' ? "contains a NUL byte"
+                                                       : "contains bytes that are not UTF-8 text"));
+  }
   try {
     YAML::Node root = YAML::Load(text);
     if (!root.IsMap()) {
@@ -21,6 +75,10 @@ YamlNode YamlNode::load_string(const std::string& text, std::shared_ptr<const Ya
                        "expected a YAML mapping of fields at the top level");
     }
     return YamlNode(root, std::move(source), "");
+  } catch (const YAML::DeepRecursion& e) {
+    throw InputError(
+        source->file, e.mark.line + 1, "",
+        "malformed YAML: nested more than " + std::to_string(e.depth() - 1) + " levels deep");
   } catch (const YAML::Exception& e) {
     throw InputError(source->file, e.mark.line + 1, "", "malformed YAML: " + e.msg);
   }
@@ -164,6 +222,47 @@ double YamlNode::clock_time() const {
   } catch (const UnitError& e) {
     fail(e.what());
   }
+}
+
+std::string apply_yaml_override(YAML::Node root, const std::string& assignment,
+                                std::string_view example) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    throw InputError("--set", 0, assignment, "expected PATH=VALUE, e.g. " + std::string(example));
+  }
+  const std::string dotted = assignment.substr(0, eq);
+  YAML::Node value;
+  try {
+    value = YAML::Load(assignment.substr(eq + 1));
+  } catch (const YAML::Exception& e) {
+    throw InputError("--set", 0, dotted, "malformed value: " + e.msg);
+  }
+  std::vector<std::string> keys;
+  std::stringstream parts(dotted);
+  for (std::string key; std::getline(parts, key, '.');) keys.push_back(key);
+  std::string path;
+  std::vector<YAML::Node> chain{root};
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    const std::string& key = keys[i];
+    YAML::Node current = chain.back();
+    const bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
+    if (index) {
+      const std::size_t n = std::stoul(key);
+      if (!current.IsSequence() || n >= current.size()) {
+        throw InputError("--set", 0, dotted, "'" + path + "' has no item " + key);
+      }
+      path += "[" + key + "]";
+      chain.push_back(current[n]);
+    } else {
+      if (key.empty() || (current.IsDefined() && !current.IsNull() && !current.IsMap())) {
+        throw InputError("--set", 0, dotted, "cannot set a field inside '" + path + "'");
+      }
+      path += (path.empty() ? "" : ".") + key;
+      chain.push_back(current[key]);
+    }
+  }
+  chain.back() = value;
+  return path;
 }
 
 }  // namespace csfpk

@@ -77,24 +77,9 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
   LinearSystem sys;
   sys.drug = drug.name;
   std::map<std::string, int> index;
-  for (const auto& c : spec.compartments) {
-    index[c.name] = sys.size();
-    sys.state_names.push_back(c.name);
-    sys.volume_mL.push_back(c.volume_mL);
-  }
-  sys.plasma_state = sys.size();
+  for (const auto& c : spec.compartments) index[c.name] = sys.add_state(c.name, c.volume_mL);
+  const DispositionStates disposition = add_disposition_states(sys, drug);
   index["plasma"] = sys.plasma_state;
-  sys.state_names.emplace_back("plasma");
-  sys.volume_mL.push_back(drug.plasma_volume_mL);
-  int peripheral_state = -1;
-  if (drug.peripheral) {
-    peripheral_state = sys.size();
-    sys.state_names.emplace_back("plasma_peripheral");
-    sys.volume_mL.push_back(drug.peripheral->volume_mL);
-  }
-  sys.eliminated_state = sys.size();
-  sys.state_names.emplace_back("eliminated");
-  sys.volume_mL.push_back(0.0);
 
   const auto it = index.find(catheter_compartment);
   if (it == index.end() || it->second == sys.plasma_state) {
@@ -102,13 +87,8 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
   }
   sys.catheter_input = {{it->second}, {1.0}};
 
-  // Flux q = rate·x_from moves amount from one state to another: −q on `from`, +q on `to`.
-  std::vector<Eigen::Triplet<double>> entries;
-  const auto transfer = [&](int from, int to, double per_hour) {
-    if (per_hour == 0.0) return;
-    entries.emplace_back(from, from, -per_hour);
-    entries.emplace_back(to, from, per_hour);
-  };
+  RateMatrixBuilder rates;
+  const auto transfer = [&](int from, int to, double per_hour) { rates.transfer(from, to, per_hour); };
   const auto volume = [&](int s) { return sys.volume_mL[static_cast<std::size_t>(s)]; };
   for (const auto& e : spec.exchanges) {
     const int a = index.at(e.a);
@@ -123,15 +103,8 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
   for (const auto& l : spec.losses) {
     transfer(index.at(l.from), sys.plasma_state, l.rate_per_h.value_or(drug.csf_elimination_rate_per_h));
   }
-  transfer(sys.plasma_state, sys.eliminated_state, drug.plasma_clearance_mL_per_h / drug.plasma_volume_mL);
-  if (drug.peripheral) {
-    const double q = drug.peripheral->intercompartmental_clearance_mL_per_h;
-    transfer(sys.plasma_state, peripheral_state, q / drug.plasma_volume_mL);
-    transfer(peripheral_state, sys.plasma_state, q / drug.peripheral->volume_mL);
-  }
-  sys.rates.resize(sys.size(), sys.size());
-  sys.rates.setFromTriplets(entries.begin(), entries.end());
-  sys.rates.makeCompressed();
+  add_disposition_transfers(rates, sys, drug, disposition);
+  sys.rates = rates.build(sys.size());
 
   for (const auto& c : spec.compartments) {
     sys.site_states.push_back(index.at(c.name));

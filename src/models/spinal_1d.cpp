@@ -141,30 +141,12 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
       sys.volume_mL.push_back(volume);
     }
   }
-  const int pool = sys.size();
-  sys.state_names.emplace_back("cranial_pool");
-  sys.volume_mL.push_back(spec.pool_volume_mL);
-  sys.plasma_state = sys.size();
-  sys.state_names.emplace_back("plasma");
-  sys.volume_mL.push_back(drug.plasma_volume_mL);
-  int peripheral = -1;
-  if (drug.peripheral) {
-    peripheral = sys.size();
-    sys.state_names.emplace_back("plasma_peripheral");
-    sys.volume_mL.push_back(drug.peripheral->volume_mL);
-  }
-  sys.eliminated_state = sys.size();
-  sys.state_names.emplace_back("eliminated");
-  sys.volume_mL.push_back(0.0);
+  const int pool = sys.add_state("cranial_pool", spec.pool_volume_mL);
+  const DispositionStates disposition = add_disposition_states(sys, drug);
 
-  std::vector<Eigen::Triplet<double>> entries;
+  RateMatrixBuilder rates;
   const auto volume = [&](int s) { return sys.volume_mL[static_cast<std::size_t>(s)]; };
-  // Amount moves from `from` to `to` at `per_hour`·x_from.
-  const auto transfer = [&](int from, int to, double per_hour) {
-    if (per_hour == 0.0) return;
-    entries.emplace_back(from, from, -per_hour);
-    entries.emplace_back(to, from, per_hour);
-  };
+  const auto transfer = [&](int from, int to, double per_hour) { rates.transfer(from, to, per_hour); };
   const auto D = [&](double x) { return dispersion_at(spec.dispersion, anatomy, drug, x); };
   const auto u = [&](double x) { return spec.velocity_cm_per_h(x); };
 
@@ -214,15 +196,8 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
     transfer(tissue, sys.plasma_state, drug.cord_clearance_per_h);
   }
   transfer(pool, sys.plasma_state, spec.pool_clearance_mL_per_h / volume(pool));
-  transfer(sys.plasma_state, sys.eliminated_state, drug.plasma_clearance_mL_per_h / drug.plasma_volume_mL);
-  if (peripheral >= 0) {
-    const double q = drug.peripheral->intercompartmental_clearance_mL_per_h;
-    transfer(sys.plasma_state, peripheral, q / drug.plasma_volume_mL);
-    transfer(peripheral, sys.plasma_state, q / drug.peripheral->volume_mL);
-  }
-  sys.rates.resize(sys.size(), sys.size());
-  sys.rates.setFromTriplets(entries.begin(), entries.end());
-  sys.rates.makeCompressed();
+  add_disposition_transfers(rates, sys, drug, disposition);
+  sys.rates = rates.build(sys.size());
 
   sys.site_states = {pool, sys.plasma_state};
   sys.site_names = {"cranial_pool", "plasma"};

@@ -14,4 +14,7 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // "a, b or c"
 std::string join_alternatives(const std::vector<std::string>& items);
 
+// The current time as "2026-11-25T18:00:00Z", for provenance.
+std::string utc_now_iso8601();
+
 }  // namespace csfpk

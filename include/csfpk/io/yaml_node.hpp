@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "csfpk/core/units.hpp"
@@ -57,5 +58,11 @@ class YamlNode {
   std::shared_ptr<const YamlSource> source_;
   std::string path_;
 };
+
+// Applies one command-line override "a.b.0.c=value" (the value is YAML) to a parsed tree in
+// place and returns the YamlNode-style path it set ("a.b[0].c"), so that errors in that field can
+// say they came from --set. `example` is shown when the assignment is malformed.
+std::string apply_yaml_override(YAML::Node root, const std::string& assignment,
+                                std::string_view example);
 
 }  // namespace csfpk

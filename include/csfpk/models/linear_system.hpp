@@ -12,6 +12,7 @@
 #include <Eigen/Core>
 #include <Eigen/SparseCore>
 
+#include "csfpk/domain/drug.hpp"
 #include "csfpk/domain/infusion_schedule.hpp"
 
 namespace csfpk {
@@ -41,8 +42,30 @@ struct LinearSystem {
   std::function<void(const Eigen::VectorXd& x, Eigen::VectorXd& dx)> nonlinear_correction;
 
   int size() const { return static_cast<int>(state_names.size()); }
+  int add_state(std::string name, double volume);
   // Distribution of a dose along `route`; throws InputError for an unknown site.
   InputTarget input(const Route& route) const;
 };
+
+// Collects first-order transfers "amount moves from state a to state b at rate r·x_a" into K,
+// which keeps every column sum zero by construction.
+class RateMatrixBuilder {
+ public:
+  void transfer(int from, int to, double per_hour);
+  Eigen::SparseMatrix<double> build(int size) const;
+
+ private:
+  std::vector<Eigen::Triplet<double>> entries_;
+};
+
+// Plasma disposition shared by every model: appends the plasma state (and the drug's peripheral
+// compartment, if any) and the elimination sink to `system`; `add_disposition_transfers` then
+// adds plasma clearance to the sink and the peripheral exchange.
+struct DispositionStates {
+  int peripheral = -1;
+};
+DispositionStates add_disposition_states(LinearSystem& system, const Drug& drug);
+void add_disposition_transfers(RateMatrixBuilder& rates, const LinearSystem& system, const Drug& drug,
+                               DispositionStates states);
 
 }  // namespace csfpk
