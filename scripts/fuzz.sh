@@ -1,33 +1,42 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (clang, ASan + UBSan) in build/fuzz and runs each for SECONDS
-# (default 20) on a scratch copy of its seed corpus in fuzz/corpus/<target>/. A crash leaves
-# crash-* / leak-* / timeout-* files in build/fuzz/artifacts and fails the script.
-# For a longer run: scripts/fuzz.sh 3600
+# Runs each libFuzzer target (fuzz/fuzz_*.cpp: quantity parser, scenario loader, result-file
+# reader, sweep-file readers and merge) for SECONDS (default 60) from its seed corpus in
+# fuzz/corpus/<target>/, with AddressSanitizer + UndefinedBehaviorSanitizer and leak checks.
+# The targets are built in the asan preset (clang), which the test command builds anyway.
+# -seed is fixed, so a run follows the same mutations every time: a failure that appears at
+# time t reproduces in any run of at least t seconds on the same sources.
+# A crash, leak or hang (> 10 s on one input) leaves crash-/leak-/timeout-* files in
+# build/asan/fuzz/artifacts and fails the script. For a longer campaign: scripts/fuzz.sh 3600
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-20}"
-build=build/fuzz
-CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCSFPK_FUZZ=ON \
-  -DCSFPK_BUILD_TESTS=OFF -DCSFPK_BUILD_PYTHON=OFF > /dev/null
-cmake --build "$build" -j "$(nproc)" --target fuzz_quantity fuzz_scenario fuzz_result > /dev/null
-mkdir -p "$build/artifacts"
+seconds="${1:-60}"
+targets=(quantity scenario result sweep)
+build=build/asan
+cmake --preset asan > /dev/null
+cmake --build --preset asan -j "$(nproc)" --target "${targets[@]/#/fuzz_}" > /dev/null
+work="$build/fuzz/work"
+mkdir -p "$work" "$build/fuzz/artifacts"
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export CSFPK_MODELS_DIR="${CSFPK_MODELS_DIR:-$PWD/models}"
+export TMPDIR="$work"  # the targets write their input to a temporary file
 failed=0
-for target in quantity scenario result; do
-  corpus="$build/corpus/$target"
+for target in "${targets[@]}"; do
+  # A scratch copy: what the run adds to the corpus stays out of the repository.
+  corpus="$work/corpus_$target"
   rm -rf "$corpus" && mkdir -p "$corpus" && cp fuzz/corpus/"$target"/* "$corpus"/
-  log="$build/fuzz_$target.log"
-  if ! "$build/fuzz/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$build/artifacts/$target-" "$corpus" > "$log" 2>&1; then
+  seeds=$(ls "$corpus" | wc -l)
+  log="$work/fuzz_$target.log"
+  if ! "$build/fuzz/fuzz_$target" -seed=1 -max_total_time="$seconds" -timeout=10 \
+    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$build/fuzz/artifacts/$target-" \
+    "$corpus" > "$log" 2>&1; then
     tail -n 40 "$log"
-    echo "fuzz_$target: FAILED (see $log and $build/artifacts)" >&2
+    echo "fuzz_$target: FAILED (see $log and $build/fuzz/artifacts)" >&2
     failed=1
     continue
   fi
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
-  echo "fuzz_$target: ok, $runs executions in ${seconds} s, corpus $(ls "$corpus" | wc -l) files"
+  echo "fuzz_$target: ok, $runs executions in ${seconds} s, corpus $seeds seeds -> $(ls "$corpus" | wc -l) inputs"
 done
 exit "$failed"

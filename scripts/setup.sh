@@ -14,6 +14,7 @@ packages=(
   pybind11-dev python3-dev python3-nbclient python3-nbformat python3-ipykernel  # python/ package
   libopenmpi-dev openmpi-bin   # optional MPI sweeps (mpirun -np K csfpk sweep); tests use mpirun
   time bc                      # bench/sweep_memory.sh: /usr/bin/time -v, arithmetic
+  clang libomp-dev llvm        # test command: sanitizer builds, libFuzzer, TSan (+ symbolizer)
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -8,9 +8,8 @@
 // is not thread-safe, and h5py holds the GIL around its HDF5 calls.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
-#include <yaml-cpp/yaml.h>
-
 #include <unistd.h>
+#include <yaml-cpp/yaml.h>
 
 #include <atomic>
 #include <chrono>
@@ -44,7 +43,8 @@ namespace {
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
   if (from.empty()) return;
-  for (std::size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size())) {
     text.replace(at, from.size(), to);
   }
 }
@@ -89,7 +89,9 @@ class Scratch {
     return pattern;
   }
 
-  fs::path result_path(std::size_t index) { return dir() / ("run-" + std::to_string(index) + ".h5"); }
+  fs::path result_path(std::size_t index) {
+    return dir() / ("run-" + std::to_string(index) + ".h5");
+  }
 
  private:
   fs::path dir_;
@@ -141,10 +143,10 @@ std::string dict_to_yaml_text(const py::dict& scenario) {
 
 // One scenario as the solver threads see it: a file on disk plus its overrides.
 struct Job {
-  std::string path;    // the file the loader reads
-  std::string label;   // how messages and provenance name it ("<dict>" for a dict)
+  std::string path;   // the file the loader reads
+  std::string label;  // how messages and provenance name it ("<dict>" for a dict)
   std::vector<std::string> overrides;
-  std::string call;    // provenance command line
+  std::string call;  // provenance command line
 };
 
 struct Outcome {
@@ -189,8 +191,8 @@ std::string quoted_list(const std::vector<std::string>& items) {
   return text + "]";
 }
 
-Job make_job(const py::handle& scenario, std::vector<std::string> overrides, const fs::path& base_dir,
-             Scratch& scratch, const std::string& function) {
+Job make_job(const py::handle& scenario, std::vector<std::string> overrides,
+             const fs::path& base_dir, Scratch& scratch, const std::string& function) {
   Job job;
   job.overrides = std::move(overrides);
   if (py::isinstance<py::dict>(scenario)) {
@@ -204,9 +206,37 @@ Job make_job(const py::handle& scenario, std::vector<std::string> overrides, con
     throw py::type_error("scenario: expected a path (str or os.PathLike) or a dict, got " +
                          py::str(py::type::of(scenario)).cast<std::string>());
   }
-  job.call = "csfpk._core." + function + "(" + (job.label == "<dict>" ? job.label : "'" + job.label + "'") +
+  job.call = "csfpk._core." + function + "(" +
+             (job.label == "<dict>" ? job.label : "'" + job.label + "'") +
              ", overrides=" + quoted_list(job.overrides) + ") [python]";
   return job;
+}
+
+// What a thrown exception says, as a failed Outcome (error_type "Error" for anything that is
+// not one of csfpk's own errors).
+Outcome failure_of(const std::exception_ptr& thrown) {
+  Outcome out;
+  try {
+    std::rethrow_exception(thrown);
+  } catch (const csfpk::InputError& e) {
+    out.error_type = "InputError";
+    out.message = e.what();
+    out.file = e.file();
+    out.line = e.line();
+    out.field = e.field();
+  } catch (const csfpk::SolverError& e) {
+    out.error_type = "SolverError";
+    out.message = e.what();
+    out.drug = e.drug();
+    out.time_h = e.time_h();
+  } catch (const csfpk::IoError& e) {
+    out.error_type = "IoError";
+    out.message = e.what();
+  } catch (const std::exception& e) {
+    out.error_type = "Error";
+    out.message = e.what();
+  }
+  return out;
 }
 
 // Runs with or without the GIL: touches no Python object.
@@ -219,25 +249,13 @@ Outcome solve(const Job& job) {
   try {
     const csfpk::Scenario scenario =
         csfpk::load_scenario(job.path, job.overrides, csfpk::models_directory());
-    csfpk::Provenance provenance{csfpk::kVersion, job.label, scenario.text, job.call, csfpk::utc_now_iso8601()};
+    csfpk::Provenance provenance{csfpk::kVersion, job.label, scenario.text, job.call,
+                                 csfpk::utc_now_iso8601()};
     out.record = csfpk::run_scenario(scenario, std::move(provenance));
-  } catch (const csfpk::InputError& e) {
-    out.error_type = "InputError";
-    out.message = name_the_scenario(e.what());
-    out.file = name_the_scenario(e.file());
-    out.line = e.line();
-    out.field = e.field();
-  } catch (const csfpk::SolverError& e) {
-    out.error_type = "SolverError";
-    out.message = e.what();
-    out.drug = e.drug();
-    out.time_h = e.time_h();
-  } catch (const csfpk::IoError& e) {
-    out.error_type = "IoError";
-    out.message = name_the_scenario(e.what());
-  } catch (const std::exception& e) {
-    out.error_type = "Error";
-    out.message = name_the_scenario(e.what());
+  } catch (const std::exception&) {
+    out = failure_of(std::current_exception());
+    out.message = name_the_scenario(out.message);
+    out.file = name_the_scenario(out.file);
   }
   return out;
 }
@@ -276,7 +294,8 @@ py::object to_dataset(Outcome& out, const fs::path& output, Scratch& scratch, st
     return py::none();
   }
   out.record.reset();
-  py::object dataset = py::module_::import("csfpk.results").attr("open")(path.string(), py::arg("load") = true);
+  py::object dataset =
+      py::module_::import("csfpk.results").attr("open")(path.string(), py::arg("load") = true);
   if (output.empty()) {
     std::error_code ec;
     fs::remove(path, ec);
@@ -296,6 +315,10 @@ py::object run_scenario(const py::object& scenario, const py::object& overrides_
   Scratch scratch;
   const Job job = make_job(scenario, overrides_from(overrides_value), optional_path(base_dir_value),
                            scratch, "run_scenario");
+  // As `csfpk run`: an output that cannot be written is refused before the solve, not after.
+  if (const fs::path output = optional_path(output_value); !output.empty()) {
+    csfpk::require_writable_location(output.string());
+  }
   Outcome out;
   {
     py::gil_scoped_release release;
@@ -310,8 +333,8 @@ py::object run_scenario(const py::object& scenario, const py::object& overrides_
 
 // Runs every scenario on `threads` worker threads (0: one per core). Results come back in input
 // order; a run that fails is returned as a csfpk.errors.RunFailure and the others go on.
-py::list run_batch(const py::iterable& scenarios, const py::object& overrides_value, unsigned threads,
-                   const py::object& base_dir_value) {
+py::list run_batch(const py::iterable& scenarios, const py::object& overrides_value,
+                   unsigned threads, const py::object& base_dir_value) {
   Scratch scratch;
   const std::vector<std::string> common = overrides_from(overrides_value);
   const fs::path base_dir = optional_path(base_dir_value);
@@ -366,7 +389,8 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
       Outcome outcome;
       {
         std::unique_lock lock(mutex);
-        while (!finished.wait_for(lock, std::chrono::milliseconds(100), [&] { return done[i] != 0; })) {
+        while (!finished.wait_for(lock, std::chrono::milliseconds(100),
+                                  [&] { return done[i] != 0; })) {
           lock.unlock();
           {
             py::gil_scoped_acquire acquire;
@@ -393,6 +417,16 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
 PYBIND11_MODULE(_core, m) {
   m.doc() = "csfpk in-process runs: scenarios from files or dicts, returned as xarray Datasets.";
   m.attr("__version__") = csfpk::kVersion;
+  // csfpk errors thrown outside a solve (an unwritable output, a scratch folder that cannot be
+  // made) reach Python as the same csfpk.errors classes as those from a run.
+  py::register_exception_translator([](std::exception_ptr thrown) {
+    try {
+      if (thrown) std::rethrow_exception(thrown);
+    } catch (const csfpk::Error&) {
+      const py::object exception = make_exception(failure_of(std::current_exception()));
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr())), exception.ptr());
+    }
+  });
 
   m.def("run_scenario", &run_scenario, py::arg("scenario"), py::arg("overrides") = py::none(),
         py::arg("output") = py::none(), py::arg("base_dir") = py::none(),

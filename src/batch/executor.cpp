@@ -19,7 +19,9 @@
 #include <thread>
 
 #include "csfpk/core/errors.hpp"
+#include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/run.hpp"
+#include "csfpk/io/yaml_node.hpp"
 
 namespace csfpk::batch {
 namespace {
@@ -108,17 +110,31 @@ class BoundedQueue {
   bool closed_ = false;
 };
 
-std::string human_bytes(double bytes) {
-  std::ostringstream out;
-  out << std::setprecision(3);
-  if (bytes >= 1e9) {
-    out << bytes / 1e9 << " GB";
-  } else if (bytes >= 1e6) {
-    out << bytes / 1e6 << " MB";
-  } else {
-    out << bytes / 1e3 << " kB";
+// The values of a factor tried on the base scenario before any run: every listed level, the
+// median and bounds of a bounded distribution, the median of an unbounded one (whose far tails
+// may fail, and are then recorded as failed runs).
+std::vector<std::string> values_to_check(const Factor& factor) {
+  const Distribution& d = factor.distribution;
+  std::vector<double> quantiles{0.5};
+  switch (d.kind) {
+    case DistributionKind::kValues: {
+      std::vector<std::string> levels;
+      for (const std::string& level : d.levels) {
+        levels.push_back(factor.unit.empty() ? level : level + " " + factor.unit);
+      }
+      return levels;
+    }
+    case DistributionKind::kUniform:
+    case DistributionKind::kTruncatedNormal:
+      quantiles = {0.5, 0.0, 1.0};
+      break;
+    case DistributionKind::kNormal:
+    case DistributionKind::kLognormal:
+      break;
   }
-  return out.str();
+  std::vector<std::string> values;
+  for (const double u : quantiles) values.push_back(transform(factor, u, 0.0).text);
+  return values;
 }
 
 std::string human_duration(double seconds) {
@@ -145,6 +161,19 @@ std::string failure_message(const std::exception& e) {
 }
 
 }  // namespace
+
+std::string human_bytes(double bytes) {
+  std::ostringstream out;
+  out << std::setprecision(3);
+  if (bytes >= 1e9) {
+    out << bytes / 1e9 << " GB";
+  } else if (bytes >= 1e6) {
+    out << bytes / 1e6 << " MB";
+  } else {
+    out << bytes / 1e3 << " kB";
+  }
+  return out.str();
+}
 
 Shard parse_shard(const std::string& text) {
   const auto slash = text.find('/');
@@ -186,14 +215,56 @@ std::optional<Shard> shard_from_slurm() {
   }
 }
 
-SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
-  const auto started = Clock::now();
-  const SweepSpec spec = load_sweep(options.sweep_path, options.sweep_overrides);
+CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::string>& overrides,
+                         const std::string& models_dir) {
+  SweepSpec spec = load_sweep(sweep_path, overrides);
   const RunPlan plan(spec);
   // The base scenario, loaded once up front: a broken base is an input error before any run,
   // and it fixes the drugs, sites and time grid every run shares.
-  const Scenario base = load_scenario(spec.base_path, spec.base_overrides, options.models_dir);
-  const SweepShape shape = probe_shape(base, spec.outputs);
+  Scenario base = load_scenario(spec.base_path, spec.base_overrides, models_dir);
+  std::vector<std::string> warnings;
+  for (const Factor& factor : spec.factors) {
+    std::vector<std::string> failures;
+    const std::vector<std::string> values = values_to_check(factor);
+    for (const std::string& value : values) {
+      std::vector<std::string> one = spec.base_overrides;
+      one.push_back(factor.path + "=" + value);
+      try {
+        (void)load_scenario(spec.base_path, one, models_dir);
+      } catch (const InputError& e) {
+        // The factor arrives as an override: name the field it reached, not the override.
+        const std::string cause =
+            e.file() == kOverrideFile ? e.field() + ": " + e.message() : std::string(e.what());
+        failures.push_back("at " + value + ": " + cause);
+      }
+    }
+    // Failing everywhere is a mistake in the sweep (a misspelt path, a wrong unit); failing at
+    // some values is a design that will record those runs as failed, which may be intended.
+    if (!failures.empty() && failures.size() == values.size()) {
+      throw InputError(spec.file, factor.path_line, factor.path_field,
+                       "factor '" + factor.name +
+                           "' cannot be applied to the base scenario (every run would fail); " +
+                           failures.front());
+    }
+    for (const std::string& failure : failures) {
+      warnings.push_back("factor '" + factor.name + "' makes the base scenario invalid " + failure +
+                         " (runs at such values are recorded as failed)");
+    }
+  }
+  SweepShape shape = probe_shape(base, spec.outputs);
+  const double bytes = estimate_file_bytes(spec, shape, plan.size());
+  return CheckedSweep{std::move(spec), std::move(base), std::move(shape),
+                      plan.size(),     bytes,           std::move(warnings)};
+}
+
+SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
+  const auto started = Clock::now();
+  const CheckedSweep checked =
+      check_sweep(options.sweep_path, options.sweep_overrides, options.models_dir);
+  const SweepSpec& spec = checked.spec;
+  const RunPlan plan(spec);
+  const Scenario& base = checked.base;
+  const SweepShape& shape = checked.shape;
 
   SweepOutcome outcome;
   outcome.runs = plan.size();
@@ -202,7 +273,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
     if (!options.shard || options.shard->owns(run)) assigned.push_back(run);
   }
   outcome.assigned = assigned.size();
-  outcome.estimated_bytes = estimate_file_bytes(spec, shape, plan.size());
+  outcome.estimated_bytes = checked.estimated_bytes;
 
   log << "sweep " << spec.file << ": " << to_string(spec.design) << " design, " << plan.size()
       << " runs of " << spec.base_path << " over " << spec.factors.size() << " factor(s)";
@@ -214,6 +285,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
               ? ", time series of " + std::to_string(shape.times_h.size()) + " samples"
               : std::string())
       << ")\n";
+  for (const std::string& warning : checked.warnings) log << "warning: " << warning << "\n";
   if (!options.force) {
     if (outcome.estimated_bytes > options.size_limit_bytes) {
       throw IoError(options.output + ": the sweep would write about " +
@@ -233,6 +305,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
     }
   }
 
+  require_writable_location(options.output);
   std::optional<SweepFile> file;
   if (fs::exists(options.output) && options.resume) {
     file.emplace(SweepFile::reopen(options.output, spec, options.shard));

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <limits>
+#include <map>
 #include <numeric>
 #include <sstream>
 
@@ -24,37 +25,98 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 // number of runs.
 constexpr std::size_t kBlockBytes = std::size_t{32} << 20;
 
+// What a sweep must record for a variable to exist in its file.
+enum class Needs { kSummaries, kSpinalSummaries, kTimeSeries };
+
 struct VariableSpec {
   const char* name;
   std::vector<double> RunResult::*member;
   const char* long_name;
   std::string_view units;
+  Needs needs;
+  // Dimensions after `run`, each a dimension scale of that name. Readers take them from here,
+  // not from DIMENSION_LIST: that attribute is variable-length data, read through HDF5's global
+  // heap, which a damaged file can send into an endless loop.
+  std::vector<std::string_view> axes;
 };
 
-// Every per-run float variable a sweep can hold, in file order. Which exist depends on the
-// sweep (summaries, 1D, time series); the writer matches them by name.
+// Every per-run float variable a sweep can hold, in file order.
 const std::vector<VariableSpec>& variable_specs() {
   using units::kConcentrationUnit;
+  using enum Needs;
   static const std::vector<VariableSpec> specs{
-      {"peak", &RunResult::peak, "peak concentration over the run", kConcentrationUnit},
-      {"mean", &RunResult::mean, "time-averaged concentration", kConcentrationUnit},
-      {"auc", &RunResult::auc, "area under the concentration curve (trapezoidal)", "ug h/mL"},
-      {"mass_balance_relative_error", &RunResult::mass_balance,
-       "max over time of |delivered - in body - eliminated| / delivered", "1"},
-      {"cranial_auc", &RunResult::cranial_auc, "AUC of the cranial pool concentration", "ug h/mL"},
-      {"spread", &RunResult::spread, "largest length of canal at or above the threshold",
-       units::kLengthUnit},
-      {"tip_peak", &RunResult::tip_peak, "peak CSF concentration at the catheter tip",
-       kConcentrationUnit},
-      {"tip_mean", &RunResult::tip_mean, "mean CSF concentration at the catheter tip",
-       kConcentrationUnit},
-      {"level_peak", &RunResult::level_peak, "peak CSF concentration at each vertebral level",
-       kConcentrationUnit},
-      {"level_mean", &RunResult::level_mean, "mean CSF concentration at each vertebral level",
-       kConcentrationUnit},
-      {"dermatome_coverage", &RunResult::coverage,
-       "fraction of the run with cord tissue at or above the effective concentration", "1"},
-      {"concentration", &RunResult::series, "drug concentration", kConcentrationUnit},
+      {"peak",
+       &RunResult::peak,
+       "peak concentration over the run",
+       kConcentrationUnit,
+       kSummaries,
+       {"drug", "site"}},
+      {"mean",
+       &RunResult::mean,
+       "time-averaged concentration",
+       kConcentrationUnit,
+       kSummaries,
+       {"drug", "site"}},
+      {"auc",
+       &RunResult::auc,
+       "area under the concentration curve (trapezoidal)",
+       "ug h/mL",
+       kSummaries,
+       {"drug", "site"}},
+      {"mass_balance_relative_error",
+       &RunResult::mass_balance,
+       "max over time of |delivered - in body - eliminated| / delivered",
+       "1",
+       kSummaries,
+       {"drug"}},
+      {"cranial_auc",
+       &RunResult::cranial_auc,
+       "AUC of the cranial pool concentration",
+       "ug h/mL",
+       kSpinalSummaries,
+       {"drug"}},
+      {"spread",
+       &RunResult::spread,
+       "largest length of canal at or above the threshold",
+       units::kLengthUnit,
+       kSpinalSummaries,
+       {"drug"}},
+      {"tip_peak",
+       &RunResult::tip_peak,
+       "peak CSF concentration at the catheter tip",
+       kConcentrationUnit,
+       kSpinalSummaries,
+       {"drug"}},
+      {"tip_mean",
+       &RunResult::tip_mean,
+       "mean CSF concentration at the catheter tip",
+       kConcentrationUnit,
+       kSpinalSummaries,
+       {"drug"}},
+      {"level_peak",
+       &RunResult::level_peak,
+       "peak CSF concentration at each vertebral level",
+       kConcentrationUnit,
+       kSpinalSummaries,
+       {"drug", "level"}},
+      {"level_mean",
+       &RunResult::level_mean,
+       "mean CSF concentration at each vertebral level",
+       kConcentrationUnit,
+       kSpinalSummaries,
+       {"drug", "level"}},
+      {"dermatome_coverage",
+       &RunResult::coverage,
+       "fraction of the run with cord tissue at or above the effective concentration",
+       "1",
+       kSpinalSummaries,
+       {"drug", "segment"}},
+      {"concentration",
+       &RunResult::series,
+       "drug concentration",
+       kConcentrationUnit,
+       kTimeSeries,
+       {"drug", "site", "time"}},
   };
   return specs;
 }
@@ -67,14 +129,6 @@ std::size_t product(const std::vector<hsize_t>& dims, std::size_t from) {
   std::size_t n = 1;
   for (std::size_t i = from; i < dims.size(); ++i) n *= static_cast<std::size_t>(dims[i]);
   return n;
-}
-
-h5::Datatype fixed_string(std::size_t width) {
-  h5::Datatype type(h5::check(H5Tcopy(H5T_C_S1), "", "", "create string type"));
-  h5::check(H5Tset_size(type.get(), std::max<std::size_t>(1, width)), "", "", "size string type");
-  h5::check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "", "", "pad string type");
-  h5::check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "", "", "set string encoding");
-  return type;
 }
 
 // Contiguous, allocated and filled at creation: the metadata of the file never changes again.
@@ -184,9 +238,43 @@ h5::File open_read_write(const std::string& path) {
       h5::check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), path, "", "open for writing"));
 }
 
-void require_sweep_file(hid_t file, const std::string& path) {
+// A count stored as a float64 attribute (netCDF has no unsigned 64-bit attributes in every
+// reader); anything but a whole number that a double holds exactly means a damaged file.
+std::uint64_t read_u64(hid_t object, const std::string& name) {
+  constexpr double kLargestExact = 9007199254740992.0;  // 2^53
+  const double value = h5::read_double_attribute(object, name);
+  if (!(value >= 0.0 && value <= kLargestExact && std::floor(value) == value)) {
+    throw IoError(h5::file_name(object) + ": attribute '" + name +
+                  "' is not a whole number of runs; the file is damaged");
+  }
+  return static_cast<std::uint64_t>(value);
+}
+
+// Checks the marks of a sweep file and returns its run count, which every per-run dataset
+// (here: done) must match before anything is allocated from it.
+std::uint64_t sweep_runs(hid_t file, const std::string& path) {
   if (!h5::has_attribute(file, "sweep_text") || !h5::open_dataset_if_exists(file, "done")) {
     throw IoError(path + " is not a csfpk sweep file (no sweep_text attribute or done variable)");
+  }
+  const std::uint64_t runs = read_u64(file, "runs");
+  const h5::Dataset done = h5::open_dataset_if_exists(file, "done");
+  if (h5::shape(done.get()) != std::vector<hsize_t>{runs}) {
+    throw IoError(path + ": 'done' does not have one entry per run (" + std::to_string(runs) +
+                  "); the file is damaged");
+  }
+  return runs;
+}
+
+// Per-run datasets are copied in their own file type; only fixed-size numbers and strings are
+// csfpk's, and only those can be copied without going through HDF5's global heap.
+void require_fixed_size(hid_t dataset, const std::string& path, const std::string& name) {
+  const h5::Datatype type(h5::check(H5Dget_type(dataset), dataset, name, "get type of"));
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  const bool fixed = type_class == H5T_FLOAT || type_class == H5T_INTEGER ||
+                     (type_class == H5T_STRING && H5Tis_variable_str(type.get()) == 0);
+  if (!fixed) {
+    throw IoError(path + ": '" + name +
+                  "' is not a fixed-size number or string column, as csfpk writes them");
   }
 }
 
@@ -206,10 +294,6 @@ std::vector<std::string> dataset_names(hid_t group) {
   H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect, &names);
 #endif
   return names;
-}
-
-std::uint64_t read_u64(hid_t object, const std::string& name) {
-  return static_cast<std::uint64_t>(h5::read_double_attribute(object, name));
 }
 
 }  // namespace
@@ -271,7 +355,6 @@ SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const 
     if (shard) h5::set_attribute(root, "shard", std::string_view(shard->label()));
 
     const hsize_t n = plan.size();
-    h5::Datatype text = h5::vlen_utf8_string();
     std::int32_t dim_id = 0;
 
     // run: the coordinate, written whole in blocks.
@@ -293,9 +376,7 @@ SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const 
 
     const auto label_scale = [&](const char* name, const std::vector<std::string>& labels,
                                  const char* long_name) {
-      h5::Dataset scale =
-          h5::create_dataset(root, name, text.get(), std::array{extent(labels.size())});
-      h5::write(scale.get(), labels);
+      h5::Dataset scale = h5::create_string_dataset(root, name, labels);
       make_dimension(scale.get(), name, dim_id++);
       describe(scale.get(), long_name, "");
       return scale;
@@ -328,7 +409,8 @@ SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const 
         dataset = create_preallocated(root, name, H5T_IEEE_F64LE, {n}, H5T_NATIVE_DOUBLE, &kNaN);
       } else {
         for (const auto& l : factor.distribution.levels) width = std::max(width, l.size());
-        string_type = fixed_string(width);
+        string_type = h5::utf8_string(width);
+        width = H5Tget_size(string_type.get());
         dataset =
             create_preallocated(root, name, string_type.get(), {n}, string_type.get(), nullptr);
         h5::set_attribute(dataset.get(), "_Encoding", std::string_view("utf-8"));
@@ -362,7 +444,7 @@ SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const 
                         std::string_view(factor.distribution.describe()));
     }
 
-    h5::Datatype status_type = fixed_string(kStatusWidth);
+    h5::Datatype status_type = h5::utf8_string(kStatusWidth);
     h5::Dataset status =
         create_preallocated(root, "status", status_type.get(), {n}, status_type.get(), nullptr);
     h5::set_attribute(status.get(), "_Encoding", std::string_view("utf-8"));
@@ -377,41 +459,32 @@ SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const 
 
     const hsize_t d = extent(shape.drugs.size());
     const hsize_t s = extent(shape.sites.size());
+    struct Axis {
+      hsize_t extent;
+      hid_t scale;
+    };
+    const std::map<std::string_view, Axis> axes{
+        {"drug", {d, drug.get()}},
+        {"site", {s, site.get()}},
+        {"time", {extent(shape.times_h.size()), time.get()}},
+        {"level", {extent(shape.levels.size()), level.get()}},
+        {"segment", {extent(shape.segments.size()), segment.get()}},
+    };
     for (const VariableSpec& v : variable_specs()) {
       const std::string name = v.name;
-      std::vector<hsize_t> dims{n, d};
-      std::vector<hid_t> scales{run.get(), drug.get()};
-      const bool per_site = name == "peak" || name == "mean" || name == "auc";
-      const bool per_drug = name == "mass_balance_relative_error";
-      const bool spinal_scalar =
-          name == "cranial_auc" || name == "spread" || name == "tip_peak" || name == "tip_mean";
-      const bool per_level = name == "level_peak" || name == "level_mean";
-      h5::Datatype type(h5::check(H5Tcopy(H5T_IEEE_F64LE), root, name, "copy type for"));
-      if (per_site || per_drug) {
-        if (!shape.outputs.summaries) continue;
-        if (per_site) {
-          dims.push_back(s);
-          scales.push_back(site.get());
-        }
-      } else if (spinal_scalar || per_level || name == "dermatome_coverage") {
-        if (!shape.outputs.summaries || !shape.spinal) continue;
-        if (per_level) {
-          dims.push_back(extent(shape.levels.size()));
-          scales.push_back(level.get());
-        } else if (!spinal_scalar) {
-          dims.push_back(extent(shape.segments.size()));
-          scales.push_back(segment.get());
-        }
-      } else {  // concentration
-        if (!shape.outputs.time_series) continue;
-        dims.push_back(s);
-        dims.push_back(extent(shape.times_h.size()));
-        scales.push_back(site.get());
-        scales.push_back(time.get());
-        if (shape.outputs.float32) {
-          type = h5::Datatype(h5::check(H5Tcopy(H5T_IEEE_F32LE), root, name, "copy type for"));
-        }
+      const bool wanted = v.needs == Needs::kTimeSeries  ? shape.outputs.time_series
+                          : v.needs == Needs::kSummaries ? shape.outputs.summaries
+                                                         : shape.outputs.summaries && shape.spinal;
+      if (!wanted) continue;
+      std::vector<hsize_t> dims{n};
+      std::vector<hid_t> scales{run.get()};
+      for (const std::string_view axis : v.axes) {
+        dims.push_back(axes.at(axis).extent);
+        scales.push_back(axes.at(axis).scale);
       }
+      const hid_t file_type =
+          v.needs == Needs::kTimeSeries && shape.outputs.float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+      h5::Datatype type(h5::check(H5Tcopy(file_type), root, name, "copy type for"));
       const bool big = name == "concentration";
       h5::Dataset dataset = create_preallocated(root, name, type.get(), dims, H5T_NATIVE_DOUBLE,
                                                 big ? nullptr : &kNaN);
@@ -437,7 +510,7 @@ SweepFile SweepFile::reopen(const std::string& path, const SweepSpec& spec,
   out.path_ = path;
   out.file_ = open_read_write(path);
   const hid_t root = out.file_.get();
-  require_sweep_file(root, path);
+  (void)sweep_runs(root, path);
   if (h5::read_string_attribute(root, "sweep_text") != spec.text) {
     throw InputError(spec.file, 0, "",
                      "differs from the sweep that " + path +
@@ -465,7 +538,7 @@ void SweepFile::open_datasets() {
   status_ = h5::open_dataset_if_exists(root, "status");
   done_ = h5::open_dataset_if_exists(root, "done");
   if (!status_ || !done_) throw IoError(path_ + " is not a csfpk sweep file");
-  status_type_ = fixed_string(kStatusWidth);
+  status_type_ = h5::utf8_string(kStatusWidth);
 }
 
 SweepFile::~SweepFile() {
@@ -531,9 +604,8 @@ std::uint64_t merge_shards(const std::string& output, const std::vector<std::str
   std::uint64_t runs = 0;
   for (std::size_t i = 0; i < shards.size(); ++i) {
     h5::File shard = h5::open_file(shards[i]);
-    require_sweep_file(shard.get(), shards[i]);
+    const std::uint64_t n = sweep_runs(shard.get(), shards[i]);
     const std::string text = h5::read_string_attribute(shard.get(), "sweep_text");
-    const std::uint64_t n = read_u64(shard.get(), "runs");
     if (i == 0) {
       sweep_text = text;
       runs = n;
@@ -564,6 +636,7 @@ std::uint64_t merge_shards(const std::string& output, const std::vector<std::str
       if (!dataset || H5DSis_scale(dataset.get()) > 0) continue;
       const std::vector<hsize_t> dims = h5::shape(dataset.get());
       if (dims.empty() || dims[0] != runs || name == "done") continue;
+      require_fixed_size(dataset.get(), shards[0], name);
       variables.push_back(std::move(dataset));
     }
     h5::Dataset out_done = h5::open_dataset_if_exists(root, "done");
@@ -585,6 +658,10 @@ std::uint64_t merge_shards(const std::string& output, const std::vector<std::str
         }();
         h5::Dataset source = h5::open_dataset_if_exists(shard.get(), name);
         if (!source) throw IoError(shards[i] + ": has no variable '" + name + "'");
+        require_fixed_size(source.get(), shards[i], name);
+        if (h5::shape(source.get()) != h5::shape(variable.get())) {
+          throw IoError(shards[i] + ": '" + name + "' has another shape than in " + shards[0]);
+        }
         h5::Datatype type(h5::check(H5Dget_type(variable.get()), root, name, "get type of"));
         const std::size_t row_bytes =
             H5Tget_size(type.get()) * product(h5::shape(variable.get()), 1);
@@ -630,9 +707,8 @@ std::uint64_t merge_shards(const std::string& output, const std::vector<std::str
 SweepFileInfo read_sweep_info(const std::string& path) {
   h5::File file = h5::open_file(path);
   const hid_t root = file.get();
-  require_sweep_file(root, path);
   SweepFileInfo info;
-  info.runs = read_u64(root, "runs");
+  info.runs = sweep_runs(root, path);
   info.design = h5::read_string_attribute(root, "design");
   info.sweep_text = h5::read_string_attribute(root, "sweep_text");
   info.sweep_file = attribute_or(root, "sweep_file", "");
@@ -645,7 +721,12 @@ SweepFileInfo read_sweep_info(const std::string& path) {
   info.done.resize(info.runs);
   if (info.runs > 0) read_rows(done.get(), H5T_NATIVE_INT8, 0, info.runs, info.done.data());
   h5::Dataset status = h5::open_dataset_if_exists(root, "status");
+  if (!status) throw IoError(path + " is not a csfpk sweep file (no status variable)");
   info.status = h5::read_strings(status.get());
+  if (info.status.size() != info.runs) {
+    throw IoError(path + ": 'status' does not have one entry per run (" +
+                  std::to_string(info.runs) + "); the file is damaged");
+  }
   return info;
 }
 
@@ -653,40 +734,36 @@ std::vector<double> read_summary(const std::string& path, const std::string& var
                                  const std::vector<std::string>& labels) {
   h5::File file = h5::open_file(path);
   const hid_t root = file.get();
-  require_sweep_file(root, path);
-  const std::uint64_t runs = read_u64(root, "runs");
+  const std::uint64_t runs = sweep_runs(root, path);
   std::string available;
   for (const VariableSpec& v : variable_specs()) {
     if (std::string_view(v.name) == "concentration") continue;
     if (h5::open_dataset_if_exists(root, v.name))
       available += (available.empty() ? "" : ", ") + std::string(v.name);
   }
+  const auto spec = std::find_if(variable_specs().begin(), variable_specs().end(),
+                                 [&](const VariableSpec& v) { return variable == v.name; });
   h5::Dataset dataset = h5::open_dataset_if_exists(root, variable);
-  if (!dataset || variable == "concentration" || variable == "done" ||
-      std::none_of(variable_specs().begin(), variable_specs().end(),
-                   [&](const VariableSpec& v) { return variable == v.name; })) {
+  if (!dataset || spec == variable_specs().end() || spec->needs == Needs::kTimeSeries) {
     throw InputError("--output", 0, variable,
                      "no summary '" + variable + "' in " + path + "; it holds " + available);
   }
   const std::vector<hsize_t> dims = h5::shape(dataset.get());
+  if (dims.size() != spec->axes.size() + 1 || dims[0] != runs) {
+    throw IoError(path + ": '" + variable + "' does not have the shape (run, " +
+                  std::to_string(spec->axes.size()) + " label dimensions) of a sweep summary");
+  }
   std::vector<hsize_t> start(dims.size(), 0);
   std::size_t next_label = 0;
   for (unsigned axis = 1; axis < dims.size(); ++axis) {
-    hid_t scale_id = H5I_INVALID_HID;
-    auto first_scale = [](hid_t, unsigned, hid_t scale, void* data) -> herr_t {
-      // The library closes `scale` after the callback; a reference keeps it for the handle.
-      H5Iinc_ref(scale);
-      *static_cast<hid_t*>(data) = scale;
-      return 1;
-    };
-    H5DSiterate_scales(dataset.get(), axis, nullptr, first_scale, &scale_id);
-    h5::Dataset scale(scale_id);
-    if (!scale)
-      throw IoError(path + ": '" + variable + "' has no dimension scale on axis " +
-                    std::to_string(axis));
-    char name[64] = {};
-    H5DSget_scale_name(scale.get(), name, sizeof name);
+    const std::string name(spec->axes[axis - 1]);
+    h5::Dataset scale = h5::open_dataset_if_exists(root, name);
+    if (!scale) throw IoError(path + ": has no dimension '" + name + "' for '" + variable + "'");
     const std::vector<std::string> values = h5::read_strings(scale.get());
+    if (values.size() != dims[axis]) {
+      throw IoError(path + ": dimension '" + name + "' has " + std::to_string(values.size()) +
+                    " labels but '" + variable + "' has " + std::to_string(dims[axis]));
+    }
     std::string choices;
     for (const auto& v : values) choices += (choices.empty() ? "" : ", ") + v;
     if (next_label >= labels.size()) {
@@ -698,7 +775,7 @@ std::vector<double> read_summary(const std::string& path, const std::string& var
     const auto it = std::find(values.begin(), values.end(), label);
     if (it == values.end()) {
       throw InputError("--output", 0, variable,
-                       "no " + std::string(name) + " '" + label + "'; expected one of " + choices);
+                       "no " + name + " '" + label + "'; expected one of " + choices);
     }
     start[axis] = static_cast<hsize_t>(it - values.begin());
   }

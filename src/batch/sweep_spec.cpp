@@ -35,7 +35,6 @@ bool parse_double(const std::string& text, double& value) {
   return error == std::errc() && end == last && std::isfinite(value);
 }
 
-
 // A YAML value as the text an override needs: scalars verbatim, anything else in flow style.
 std::string override_text(const YamlNode& node) {
   if (node.is_scalar()) return node.text();
@@ -237,6 +236,8 @@ SweepSpec read_sweep(const YamlNode& root, const std::string& file, const std::s
     if (!names.insert(f.name).second) name.fail("two factors are named '" + f.name + "'");
     const YamlNode path = item.at("path");
     f.path = path.text();
+    f.path_line = path.line();
+    f.path_field = path.path();
     if (f.path.empty() || f.path.find('=') != std::string::npos) {
       path.fail("expected a dotted scenario field, e.g. catheter.tip");
     }

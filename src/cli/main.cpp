@@ -1,7 +1,7 @@
-// csfpk command line: run, check, drugs, export, verify, sweep, merge, sobol. Every error is caught here once and mapped to
-// an exit code: 2 input, 3 solver, 4 file I/O, 5 result content (verify), 64 usage, 70 internal.
+// csfpk command line: run, check, drugs, export, verify, sweep, merge, sobol. Every error is caught
+// here once and mapped to an exit code: 2 input, 3 solver, 4 file I/O, 5 result content (verify),
+// 64 usage, 70 internal.
 #include <CLI/CLI.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "csfpk/batch/executor.hpp"
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/text.hpp"
 #include "csfpk/io/csv_export.hpp"
@@ -19,6 +20,7 @@
 #include "csfpk/io/drug_library.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/run.hpp"
+#include "csfpk/io/yaml_node.hpp"
 #include "csfpk/version.hpp"
 #include "sweep_commands.hpp"
 #include "verify_command.hpp"
@@ -197,6 +199,7 @@ int run_command(const std::string& scenario_path, std::string output,
                 const std::string& command_line) {
   const Scenario scenario = load(scenario_path, overrides);
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
+  require_writable_location(output);
   if (std::filesystem::exists(output) && !overwrite) {
     throw IoError(output + ": the output file exists; pass --overwrite to replace it");
   }
@@ -216,15 +219,40 @@ int run_command(const std::string& scenario_path, std::string output,
   return kOk;
 }
 
+// Sweep files name a base scenario; scenarios never have a `base` key.
+bool is_sweep_file(const std::string& path) {
+  try {
+    const YamlNode root = YamlNode::load_file(path);
+    return root.is_map() && root.find("base").has_value();
+  } catch (const InputError&) {
+    return false;  // the scenario loader reports what is wrong with the file
+  }
+}
+
+int check_sweep_command(const std::string& sweep_path, const std::vector<std::string>& overrides) {
+  const batch::CheckedSweep sweep = batch::check_sweep(sweep_path, overrides, models_directory());
+  std::cout << sweep_path << ": ok — sweep, " << batch::to_string(sweep.spec.design) << " design, "
+            << sweep.runs << " runs of " << sweep.spec.base_path << " over "
+            << sweep.spec.factors.size() << " factor(s); estimated output "
+            << batch::human_bytes(sweep.estimated_bytes) << "\n";
+  for (const batch::Factor& f : sweep.spec.factors) {
+    std::cout << "  " << f.name << " -> " << f.path << ": " << f.distribution.describe()
+              << (f.unit.empty() ? "" : " " + f.unit) << "\n";
+  }
+  for (const std::string& w : sweep.warnings) std::cout << "warning: " << w << "\n";
+  return kOk;
+}
+
 int check_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {
+  if (is_sweep_file(scenario_path)) return check_sweep_command(scenario_path, overrides);
   const Scenario scenario = load(scenario_path, overrides);
   const InfusionSchedule schedule = compile_schedule(scenario.program, scenario.duration_h);
   std::cout << scenario_path << ": ok — " << scenario.name << ", " << scenario.duration_h
             << " h, model " << scenario.model.name << ", catheter feeds "
             << scenario.catheter_compartment << "\n";
   for (const auto& [name, drug] : scenario.drugs) {
-    std::cout << "  " << name << ": delivered " << schedule.delivered_ug(name, scenario.duration_h) / 1000.0
-              << " mg over the run\n";
+    std::cout << "  " << name << ": delivered "
+              << schedule.delivered_ug(name, scenario.duration_h) / 1000.0 << " mg over the run\n";
   }
   print_schedule_summary(schedule);
   for (const auto& w : scenario_warnings(scenario, schedule)) std::cout << "warning: " << w << "\n";
@@ -240,8 +268,9 @@ int drugs_command() {
     std::cout << std::left << std::setw(13) << name << std::setw(16) << d.csf_elimination_rate_per_h
               << std::setw(16) << d.plasma_volume_mL / 1000.0 << std::setw(18)
               << d.plasma_clearance_mL_per_h / 1000.0
-              << (d.max_concentration_ug_per_mL ? std::to_string(*d.max_concentration_ug_per_mL / 1000.0)
-                                                : std::string("-"))
+              << (d.max_concentration_ug_per_mL
+                      ? std::to_string(*d.max_concentration_ug_per_mL / 1000.0)
+                      : std::string("-"))
               << "\n";
   }
   std::cout << "\nsources: " << models_directory() << "/drugs/<drug>.yaml\n";
@@ -251,8 +280,9 @@ int drugs_command() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"csfpk — intrathecal drug delivery and CSF transport simulator.\n"
-               "A research tool, not a dosing device."};
+  CLI::App app{
+      "csfpk — intrathecal drug delivery and CSF transport simulator.\n"
+      "A research tool, not a dosing device."};
   app.set_version_flag("--version", std::string("csfpk ") + kVersion);
   app.require_subcommand(1);
 
@@ -291,8 +321,9 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run) return run_command(scenario_path, output, overrides, overwrite, strict,
-                                 joined_command_line(argc, argv));
+    if (*run)
+      return run_command(scenario_path, output, overrides, overwrite, strict,
+                         joined_command_line(argc, argv));
     if (*check) return check_command(scenario_path, overrides);
     if (*drugs) return drugs_command();
     if (const auto code = sweep_commands->run()) return *code;

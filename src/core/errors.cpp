@@ -24,9 +24,10 @@ InputError::InputError(std::string file, int line, std::string field, const std:
     : Error(located(file, line, field, message)),
       file_(std::move(file)),
       line_(line),
-      field_(std::move(field)) {}
+      field_(std::move(field)),
+      message_(message) {}
 
-InputError::InputError(const std::string& message) : Error(message) {}
+InputError::InputError(const std::string& message) : Error(message), message_(message) {}
 
 SolverError::SolverError(std::string drug, double time_h, const std::string& cause)
     : Error(solver_message(drug, time_h, cause)), drug_(std::move(drug)), time_h_(time_h) {}

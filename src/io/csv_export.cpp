@@ -39,10 +39,14 @@ void append_text(std::string& row, std::string_view text) {
 }  // namespace
 
 void export_csv(const std::string& h5_path, const std::string& csv_path) {
+  require_writable_location(csv_path);
   const ResultFile result = read_result(h5_path);
   const Trajectory& trajectory = result.record.trajectory;
 
-  std::ofstream out(csv_path, std::ios::binary | std::ios::trunc);
+  // Written beside the target and renamed when complete: an interrupted export leaves no CSV
+  // that looks finished.
+  const std::string partial = csv_path + ".partial";
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
   if (!out) {
     throw IoError(csv_path + ": cannot create CSV file: " + std::strerror(errno));
   }
@@ -93,10 +97,16 @@ void export_csv(const std::string& h5_path, const std::string& csv_path) {
     }
   }
   out.close();
+  std::error_code ec;
   if (!out) {
-    std::error_code ignored;
-    std::filesystem::remove(csv_path, ignored);
+    std::filesystem::remove(partial, ec);
     throw IoError(csv_path + ": cannot write CSV file (disk full?)");
+  }
+  std::filesystem::rename(partial, csv_path, ec);
+  if (ec) {
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+    throw IoError(csv_path + ": cannot move finished " + partial + " into place: " + ec.message());
   }
 }
 

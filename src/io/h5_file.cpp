@@ -1,9 +1,12 @@
 #include "csfpk/io/h5_file.hpp"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 #include <functional>
+#include <iomanip>
 #include <numeric>
+#include <sstream>
 
 #include "csfpk/core/errors.hpp"
 
@@ -52,36 +55,28 @@ std::size_t element_count(std::span<const hsize_t> dims) {
                          [](std::size_t a, hsize_t b) { return a * static_cast<std::size_t>(b); });
 }
 
-// Frees the strings HDF5 allocated for a variable-length read, even if copying them throws.
-class VlenBuffer {
- public:
-  VlenBuffer(std::size_t count, hid_t memory_type, hid_t space)
-      : pointers_(count, nullptr), type_(memory_type), space_(space) {}
-  VlenBuffer(const VlenBuffer&) = delete;
-  VlenBuffer& operator=(const VlenBuffer&) = delete;
-  ~VlenBuffer() {
-    if (pointers_.empty()) return;
-#if H5_VERSION_GE(1, 12, 0)
-    H5Treclaim(type_, space_, H5P_DEFAULT, pointers_.data());
-#else
-    H5Dvlen_reclaim(type_, space_, H5P_DEFAULT, pointers_.data());
-#endif
+// Deflate cannot compress by more than about 1032:1, so a dataset that claims more bytes than
+// that many times the file size was not written whole (csfpk writes every element): the file is
+// damaged, and trusting its shape would mean allocating whatever it claims.
+std::size_t readable_element_count(hid_t dataset, const std::string& name,
+                                   std::size_t element_bytes) {
+  constexpr double kMaxCompressionRatio = 1100.0;
+  constexpr double kSlackBytes = 1 << 20;
+  hsize_t file_bytes = 0;
+  const File file(check(H5Iget_file_id(dataset), dataset, name, "find the file holding"));
+  check(H5Fget_filesize(file.get(), &file_bytes), dataset, name, "get size of the file holding");
+  double claimed = static_cast<double>(std::max<std::size_t>(element_bytes, 1));
+  const std::vector<hsize_t> dims = shape(dataset);
+  for (const hsize_t d : dims) claimed *= static_cast<double>(d);
+  if (claimed > kMaxCompressionRatio * static_cast<double>(file_bytes) + kSlackBytes) {
+    std::ostringstream message;
+    message << file_name(dataset) << ": dataset '" << name << "' claims " << std::setprecision(3)
+            << claimed / (1 << 20) << " MiB, more than a " << file_bytes
+            << "-byte file can hold even compressed; the file is damaged";
+    throw IoError(message.str());
   }
-  char** data() {
-    return pointers_.data();
-  }
-  std::vector<std::string> strings() const {
-    std::vector<std::string> out;
-    out.reserve(pointers_.size());
-    for (const char* p : pointers_) out.emplace_back(p != nullptr ? p : "");
-    return out;
-  }
-
- private:
-  std::vector<char*> pointers_;
-  hid_t type_;
-  hid_t space_;
-};
+  return element_count(dims);
+}
 
 // Fixed-length strings come padded with NULs or spaces depending on how they were written.
 std::vector<std::string> split_fixed(const std::vector<char>& raw, std::size_t width,
@@ -102,17 +97,17 @@ std::vector<std::string> split_fixed(const std::vector<char>& raw, std::size_t w
 
 // Shared by datasets and attributes, which differ only in how the bytes are read.
 std::vector<std::string> read_string_values(
-    hid_t object, const std::string& name, hid_t file_type, hid_t space, std::size_t count,
+    hid_t object, const std::string& name, hid_t file_type, std::size_t count,
     const std::function<herr_t(hid_t memory_type, void* buffer)>& read) {
   if (H5Tget_class(file_type) != H5T_STRING) {
     throw IoError(file_name(object) + ": '" + name + "' does not hold strings");
   }
   const htri_t is_variable = check(H5Tis_variable_str(file_type), object, name, "inspect type of");
   if (is_variable > 0) {
-    Datatype memory_type = vlen_utf8_string();
-    VlenBuffer buffer(count, memory_type.get(), space);
-    if (count > 0) check(read(memory_type.get(), buffer.data()), object, name, "read");
-    return buffer.strings();
+    throw IoError(file_name(object) + ": '" + name +
+                  "' holds variable-length strings, which csfpk does not read (its own files "
+                  "store fixed-length strings); the file was written by another program or is "
+                  "damaged");
   }
   Datatype memory_type(check(H5Tcopy(file_type), object, name, "copy type of"));
   const std::size_t width = H5Tget_size(file_type);
@@ -191,9 +186,11 @@ void close_file(File& file, std::string_view path) {
   check(file.close(), path, "", "flush and close file");
 }
 
-Datatype vlen_utf8_string() {
+Datatype utf8_string(std::size_t width) {
+  constexpr std::size_t kMinimumWidth = 2;
   Datatype type(check(H5Tcopy(H5T_C_S1), "", "", "create string type"));
-  check(H5Tset_size(type.get(), H5T_VARIABLE), "", "", "create string type");
+  check(H5Tset_size(type.get(), std::max(width, kMinimumWidth)), "", "", "create string type");
+  check(H5Tset_strpad(type.get(), H5T_STR_NULLPAD), "", "", "create string type");
   check(H5Tset_cset(type.get(), H5T_CSET_UTF8), "", "", "create string type");
   return type;
 }
@@ -274,15 +271,25 @@ void write(hid_t dataset, std::span<const std::int64_t> values) {
         name, "write");
 }
 
-void write(hid_t dataset, std::span<const std::string> values) {
-  if (values.empty()) return;
-  const std::string name = object_name(dataset);
-  std::vector<const char*> pointers;
-  pointers.reserve(values.size());
-  for (const std::string& value : values) pointers.push_back(value.c_str());
-  Datatype type = vlen_utf8_string();
-  check(H5Dwrite(dataset, type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), dataset,
-        name, "write");
+Dataset create_string_dataset(hid_t parent, const std::string& name,
+                              std::span<const std::string> values, const Layout& layout) {
+  std::size_t width = 0;
+  for (const std::string& value : values) width = std::max(width, value.size());
+  Datatype type = utf8_string(width);
+  const std::size_t stride = H5Tget_size(type.get());
+  const std::array<hsize_t, 1> dims{static_cast<hsize_t>(values.size())};
+  Dataset dataset = create_dataset(parent, name, type.get(), dims, layout);
+  if (!values.empty()) {
+    std::vector<char> packed(stride * values.size(), '\0');
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      std::copy(values[i].begin(), values[i].end(),
+                packed.begin() + static_cast<std::ptrdiff_t>(i * stride));
+    }
+    check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, packed.data()), parent,
+          name, "write");
+  }
+  set_attribute(dataset.get(), "_Encoding", std::string_view("utf-8"));
+  return dataset;
 }
 
 std::vector<double> read_doubles(hid_t dataset) {
@@ -292,7 +299,7 @@ std::vector<double> read_doubles(hid_t dataset) {
   if (type_class != H5T_FLOAT && type_class != H5T_INTEGER) {
     throw IoError(file_name(dataset) + ": dataset '" + name + "' is not numeric");
   }
-  std::vector<double> values(element_count(shape(dataset)));
+  std::vector<double> values(readable_element_count(dataset, name, sizeof(double)));
   if (!values.empty()) {
     check(H5Dread(dataset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()),
           dataset, name, "read");
@@ -303,10 +310,9 @@ std::vector<double> read_doubles(hid_t dataset) {
 std::vector<std::string> read_strings(hid_t dataset) {
   const std::string name = object_name(dataset);
   Datatype file_type(check(H5Dget_type(dataset), dataset, name, "get type of"));
-  Dataspace space(check(H5Dget_space(dataset), dataset, name, "get dataspace of"));
-  const std::size_t count = element_count(shape(dataset));
+  const std::size_t count = readable_element_count(dataset, name, H5Tget_size(file_type.get()));
   return read_string_values(
-      dataset, name, file_type.get(), space.get(), count, [&](hid_t memory_type, void* buffer) {
+      dataset, name, file_type.get(), count, [&](hid_t memory_type, void* buffer) {
         return H5Dread(dataset, memory_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer);
       });
 }
@@ -316,14 +322,14 @@ void set_attribute(hid_t object, const std::string& name, std::string_view value
   if (check(H5Aexists(object, name.c_str()), object, name, action) > 0) {
     check(H5Adelete(object, name.c_str()), object, name, action);
   }
-  Datatype type = vlen_utf8_string();
+  Datatype type = utf8_string(value.size());
   Dataspace space(check(H5Screate(H5S_SCALAR), object, name, action));
   Attribute attribute(
       check(H5Acreate2(object, name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT),
             object, name, action));
-  const std::string text(value);
-  const char* pointer = text.c_str();
-  check(H5Awrite(attribute.get(), type.get(), &pointer), object, name, action);
+  std::string padded(value);
+  padded.resize(H5Tget_size(type.get()), '\0');
+  check(H5Awrite(attribute.get(), type.get(), padded.data()), object, name, action);
 }
 
 void set_attribute(hid_t object, const std::string& name, std::int32_t value) {
@@ -361,8 +367,8 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
   Dataspace space(check(H5Aget_space(attribute.get()), object, name, action));
   const hssize_t count = check(H5Sget_simple_extent_npoints(space.get()), object, name, action);
   std::vector<std::string> values =
-      read_string_values(object, name, file_type.get(), space.get(),
-                         static_cast<std::size_t>(count), [&](hid_t memory_type, void* buffer) {
+      read_string_values(object, name, file_type.get(), static_cast<std::size_t>(count),
+                         [&](hid_t memory_type, void* buffer) {
                            return H5Aread(attribute.get(), memory_type, buffer);
                          });
   if (values.size() != 1) {

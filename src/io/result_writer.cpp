@@ -1,10 +1,14 @@
 #include "csfpk/io/result_writer.hpp"
 
+#include <fcntl.h>
 #include <hdf5_hl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <limits>
 #include <numeric>
@@ -241,7 +245,7 @@ std::string bare_dimension_name(hsize_t length) {
 }
 
 // The 1D part of the file (see result_writer.hpp); `drug` and `time` are the dimension scales.
-void write_canal(hid_t root, const Trajectory& trajectory, hid_t text, hid_t drug, hid_t time) {
+void write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t time) {
   using units::kConcentrationUnit, units::kLengthUnit;
   const hsize_t n_cells = extent(trajectory.positions_cm.size());
   const bool has_levels = !trajectory.levels.empty();
@@ -265,17 +269,13 @@ void write_canal(hid_t root, const Trajectory& trajectory, hid_t text, hid_t dru
 
   h5::Dataset level;
   if (has_levels) {
-    level =
-        h5::create_dataset(root, names::kLevel, text, std::array{extent(trajectory.levels.size())});
-    h5::write(level.get(), trajectory.levels);
+    level = h5::create_string_dataset(root, names::kLevel, trajectory.levels);
     make_dimension(level.get(), names::kLevel, next_dim_id++);
     describe(level.get(), "vertebral level, caudal to cranial", "");
   }
   h5::Dataset segment;
   if (has_segments) {
-    segment = h5::create_dataset(root, names::kSegment, text,
-                                 std::array{extent(trajectory.segments.size())});
-    h5::write(segment.get(), trajectory.segments);
+    segment = h5::create_string_dataset(root, names::kSegment, trajectory.segments);
     make_dimension(segment.get(), names::kSegment, next_dim_id++);
     describe(segment.get(), "spinal cord segment with a tissue compartment", "");
   }
@@ -287,9 +287,8 @@ void write_canal(hid_t root, const Trajectory& trajectory, hid_t text, hid_t dru
                    "position of the vertebral level along the spinal canal", kLengthUnit);
   }
   if (has_segments) {
-    h5::Dataset dermatome = h5::create_dataset(root, names::kDermatome, text,
-                                               std::array{extent(trajectory.dermatomes.size())});
-    h5::write(dermatome.get(), trajectory.dermatomes);
+    h5::Dataset dermatome =
+        h5::create_string_dataset(root, names::kDermatome, trajectory.dermatomes);
     attach_dimensions(dermatome.get(), names::kDermatome, {segment.get()});
     describe(dermatome.get(), "landmark of the dermatome the cord segment serves", "");
   }
@@ -364,14 +363,12 @@ void write_file(const std::string& path, const RunRecord& record) {
   const Trajectory& trajectory = record.trajectory;
   const std::vector<Event>& events = record.schedule.events;
   const hsize_t n_drugs = extent(trajectory.drugs.size());
-  const hsize_t n_sites = extent(trajectory.sites.size());
   const hsize_t n_times = extent(trajectory.times_h.size());
   const hsize_t n_events = extent(events.size());
 
   h5::File file = h5::create_file(path);
   const hid_t root = file.get();
   write_root_attributes(root, record);
-  h5::Datatype text = h5::vlen_utf8_string();
 
   // Coordinates, which double as the dimensions.
   h5::Dataset time = h5::create_dataset(root, names::kTime, H5T_IEEE_F64LE, std::array{n_times});
@@ -381,13 +378,11 @@ void write_file(const std::string& path, const RunRecord& record) {
 
   std::vector<std::string> drug_names;
   for (const DrugTrajectory& drug : trajectory.drugs) drug_names.push_back(drug.drug);
-  h5::Dataset drug = h5::create_dataset(root, names::kDrug, text.get(), std::array{n_drugs});
-  h5::write(drug.get(), drug_names);
+  h5::Dataset drug = h5::create_string_dataset(root, names::kDrug, drug_names);
   make_dimension(drug.get(), names::kDrug, 1);
   describe(drug.get(), "drug", "");
 
-  h5::Dataset site = h5::create_dataset(root, names::kSite, text.get(), std::array{n_sites});
-  h5::write(site.get(), trajectory.sites);
+  h5::Dataset site = h5::create_string_dataset(root, names::kSite, trajectory.sites);
   make_dimension(site.get(), names::kSite, 2);
   describe(site.get(), "sampling site (CSF region, tissue or plasma)", "");
 
@@ -468,30 +463,47 @@ void write_file(const std::string& path, const RunRecord& record) {
     attach_dimensions(event_time.get(), names::kEventTime, {event.get()});
     describe(event_time.get(), "time of the pump event", kTimeUnit);
 
-    h5::Dataset event_kind = h5::create_dataset(root, names::kEventKind, text.get(),
-                                                std::array{n_events}, event_layout(events.size()));
-    h5::write(event_kind.get(), kinds);
+    h5::Dataset event_kind =
+        h5::create_string_dataset(root, names::kEventKind, kinds, event_layout(events.size()));
     attach_dimensions(event_kind.get(), names::kEventKind, {event.get()});
     describe(event_kind.get(), "kind of pump event", "");
 
-    h5::Dataset event_detail = h5::create_dataset(
-        root, names::kEventDetail, text.get(), std::array{n_events}, event_layout(events.size()));
-    h5::write(event_detail.get(), details);
+    h5::Dataset event_detail =
+        h5::create_string_dataset(root, names::kEventDetail, details, event_layout(events.size()));
     attach_dimensions(event_detail.get(), names::kEventDetail, {event.get()});
     describe(event_detail.get(), "details of the pump event", "");
   }
 
   if (!trajectory.positions_cm.empty()) {
-    write_canal(root, trajectory, text.get(), drug.get(), time.get());
+    write_canal(root, trajectory, drug.get(), time.get());
   }
 
   // Close every object before the file so the explicit close below really flushes and reports.
   for (h5::Dataset* d : {&time, &drug, &site, &event}) d->close();
-  text.close();
   h5::close_file(file, path);
 }
 
 }  // namespace
+
+void require_writable_location(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) throw IoError(path + ": is a folder; give a file name");
+  const fs::path folder = fs::absolute(path, ec).parent_path();
+  if (!fs::exists(folder, ec)) {
+    throw IoError(path + ": cannot write: the folder " + folder.string() + " does not exist");
+  }
+  if (!fs::is_directory(folder, ec)) {
+    throw IoError(path + ": cannot write: " + folder.string() + " is not a folder");
+  }
+  const std::string probe = path + ".partial";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw IoError(path + ": cannot write in " + folder.string() + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  fs::remove(probe, ec);
+}
 
 void write_result(const std::string& path, const RunRecord& record) {
   namespace fs = std::filesystem;

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
@@ -102,7 +103,7 @@ int YamlNode::line() const {
 
 void YamlNode::fail(const std::string& message) const {
   if (source_->overridden_paths.count(path_) > 0) {
-    throw InputError("--set", 0, path_, message);
+    throw InputError(kOverrideFile, 0, path_, message);
   }
   throw InputError(source_->file, line(), path_, message);
 }
@@ -140,9 +141,9 @@ void YamlNode::allow_only(const std::vector<std::string>& allowed) const {
     if (!seen.insert(key).second) key_node.fail("appears twice");
     if (std::find(allowed.begin(), allowed.end(), key) != allowed.end()) continue;
     const std::string suggestion = closest_match(key, allowed);
-    key_node.fail("unknown field" +
-                  (suggestion.empty() ? "; expected one of " + join_alternatives(allowed)
-                                      : "; did you mean '" + suggestion + "'?"));
+    key_node.fail("unknown field" + (suggestion.empty()
+                                         ? "; expected one of " + join_alternatives(allowed)
+                                         : "; did you mean '" + suggestion + "'?"));
   }
 }
 
@@ -197,12 +198,18 @@ double YamlNode::non_negative_quantity(units::Dimension expected) const {
   return v;
 }
 
-double YamlNode::number() const { return quantity(units::kDimensionless); }
+double YamlNode::number() const {
+  return quantity(units::kDimensionless);
+}
 
 int YamlNode::integer() const {
   const std::string value = text();
   int out = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), out);
+  if (ec == std::errc::result_out_of_range) {
+    fail("expected a whole number from " + std::to_string(std::numeric_limits<int>::min()) +
+         " to " + std::to_string(std::numeric_limits<int>::max()) + ", got '" + value + "'");
+  }
   if (ec != std::errc{} || end != value.data() + value.size()) {
     fail("expected a whole number, got '" + value + "'");
   }
@@ -228,14 +235,15 @@ std::string apply_yaml_override(YAML::Node root, const std::string& assignment,
                                 std::string_view example) {
   const auto eq = assignment.find('=');
   if (eq == std::string::npos || eq == 0) {
-    throw InputError("--set", 0, assignment, "expected PATH=VALUE, e.g. " + std::string(example));
+    throw InputError(kOverrideFile, 0, assignment,
+                     "expected PATH=VALUE, e.g. " + std::string(example));
   }
   const std::string dotted = assignment.substr(0, eq);
   YAML::Node value;
   try {
     value = YAML::Load(assignment.substr(eq + 1));
   } catch (const YAML::Exception& e) {
-    throw InputError("--set", 0, dotted, "malformed value: " + e.msg);
+    throw InputError(kOverrideFile, 0, dotted, "malformed value: " + e.msg);
   }
   std::vector<std::string> keys;
   std::stringstream parts(dotted);
@@ -249,13 +257,13 @@ std::string apply_yaml_override(YAML::Node root, const std::string& assignment,
     if (index) {
       const std::size_t n = std::stoul(key);
       if (!current.IsSequence() || n >= current.size()) {
-        throw InputError("--set", 0, dotted, "'" + path + "' has no item " + key);
+        throw InputError(kOverrideFile, 0, dotted, "'" + path + "' has no item " + key);
       }
       path += "[" + key + "]";
       chain.push_back(current[n]);
     } else {
       if (key.empty() || (current.IsDefined() && !current.IsNull() && !current.IsMap())) {
-        throw InputError("--set", 0, dotted, "cannot set a field inside '" + path + "'");
+        throw InputError(kOverrideFile, 0, dotted, "cannot set a field inside '" + path + "'");
       }
       path += (path.empty() ? "" : ".") + key;
       chain.push_back(current[key]);

@@ -17,13 +17,16 @@ if mode == "truncate":
     sys.exit(0)
 
 import h5py  # noqa: E402
+import numpy as np  # noqa: E402
 
 shutil.copyfile(source, dest)
 with h5py.File(dest, "r+") as f:
     if mode == "drop":
         del f["concentration"]
     elif mode == "content":
-        f.attrs["status"] = "solver failed at 3 h"
+        # Fixed-length, as csfpk writes it (h5py would store a str as variable-length, which
+        # csfpk refuses to read).
+        f.attrs["status"] = np.bytes_("solver failed at 3 h")
         c = f["concentration"]
         c[1, 0, 5] = float("nan")
         c[2, 1, 7] = -1.0

@@ -14,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "csfpk/batch/run_result.hpp"
 #include "csfpk/batch/sweep_file.hpp"
+#include "csfpk/batch/sweep_spec.hpp"
+#include "csfpk/io/scenario.hpp"
 
 namespace csfpk::batch {
 
@@ -49,9 +52,30 @@ struct SweepOutcome {
   int signal = 0;  // the signal that stopped the sweep, 0 if none
 };
 
+// A sweep file checked before any run: its spec, its base scenario, and what every run shares.
+struct CheckedSweep {
+  SweepSpec spec;
+  Scenario base;
+  SweepShape shape;
+  std::uint64_t runs = 0;
+  double estimated_bytes = 0.0;  // whole sweep, unsharded
+  // Factor values that make the base invalid (their runs will fail), one line each.
+  std::vector<std::string> warnings;
+};
+
+// Loads the sweep file and its base scenario, and tries each factor alone on the base at its
+// listed levels (or median and bounds). A factor that fails at every value tried (a misspelt
+// path, a wrong unit) would make every run fail the same way: InputError at the factor's `path`
+// line. One that fails at some values gives a warning per value.
+CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::string>& overrides,
+                         const std::string& models_dir);
+
 // Prints the plan and the estimated size to `log` before starting. Throws InputError for a bad
 // sweep file, IoError for file trouble (or an estimate above the limit without `force`).
 SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log);
+
+// "66.3 kB", "1.2 GB": decimal units, three significant digits.
+std::string human_bytes(double bytes);
 
 // The shard from SLURM_ARRAY_TASK_ID / SLURM_ARRAY_TASK_COUNT (and SLURM_ARRAY_TASK_MIN), if
 // set; InputError if they are malformed.

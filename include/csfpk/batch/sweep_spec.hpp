@@ -30,9 +30,11 @@ struct Distribution {
 };
 
 struct Factor {
-  std::string name;  // [A-Za-z0-9_]+: becomes the dataset factor_<name>
-  std::string path;  // dotted scenario path, as for `csfpk run --set`
-  std::string unit;  // appended to numeric values ("mL/day"); empty for none
+  std::string name;        // [A-Za-z0-9_]+: becomes the dataset factor_<name>
+  std::string path;        // dotted scenario path, as for `csfpk run --set`
+  int path_line = 0;       // where `path` is in the sweep file, for messages
+  std::string path_field;  // its field name there ("factors.0.path")
+  std::string unit;        // appended to numeric values ("mL/day"); empty for none
   Distribution distribution;
   bool numeric() const {
     return distribution.kind != DistributionKind::kValues || distribution.numeric;

@@ -19,11 +19,14 @@ class InputError : public Error {
   const std::string& file() const { return file_; }
   int line() const { return line_; }
   const std::string& field() const { return field_; }
+  // What is wrong, without the location.
+  const std::string& message() const { return message_; }
 
  private:
   std::string file_;
   int line_ = 0;
   std::string field_;
+  std::string message_;
 };
 
 // The integrator could not continue: which drug, at what time (h), and why.

@@ -99,8 +99,10 @@ void close_file(File& file, std::string_view path);
 
 // --- types and spaces ---------------------------------------------------------------------
 
-// Variable-length UTF-8 string: h5py and h5netcdf give these back as Python str.
-Datatype vlen_utf8_string();
+// Fixed-length, NUL-padded UTF-8 string of `width` bytes (at least 2: h5netcdf hands one-byte
+// strings back as bytes). csfpk writes no variable-length strings: reading those goes through
+// HDF5's global heap, where a damaged file can make HDF5 1.10 loop forever.
+Datatype utf8_string(std::size_t width);
 // `maxdims` empty means fixed size; pass H5S_UNLIMITED entries for extendible dimensions.
 Dataspace simple_space(std::span<const hsize_t> dims, std::span<const hsize_t> maxdims = {});
 // Current extent of a dataset (one entry per dimension).
@@ -123,16 +125,20 @@ Dataset open_dataset_if_exists(hid_t parent, const std::string& name);
 // Whole-dataset writes; the caller guarantees the element count matches the dataspace.
 void write(hid_t dataset, std::span<const double> values);
 void write(hid_t dataset, std::span<const std::int64_t> values);
-void write(hid_t dataset, std::span<const std::string> values);
+// A 1-D dataset of fixed-length UTF-8 strings as wide as the longest value, tagged
+// `_Encoding = utf-8` so that xarray decodes it to str.
+Dataset create_string_dataset(hid_t parent, const std::string& name,
+                              std::span<const std::string> values, const Layout& layout = {});
 
 // Whole-dataset reads, any rank, flattened in C (row-major) order.
 std::vector<double> read_doubles(hid_t dataset);
-// Reads variable- or fixed-length string datasets.
+// Reads a fixed-length string dataset. Variable-length strings are refused (IoError) without
+// being read: csfpk never writes them, and decoding them is where HDF5 hangs on damaged files.
 std::vector<std::string> read_strings(hid_t dataset);
 
 // --- attributes ---------------------------------------------------------------------------
 
-// Scalar variable-length UTF-8 string attribute; replaces an existing one of the same name.
+// Scalar fixed-length UTF-8 string attribute; replaces an existing one of the same name.
 void set_attribute(hid_t object, const std::string& name, std::string_view value);
 void set_attribute(hid_t object, const std::string& name, std::int32_t value);
 // Scalar float64 attribute; replaces an existing one of the same name.

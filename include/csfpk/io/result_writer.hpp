@@ -26,14 +26,20 @@
 //                tip_peak, tip_mean(drug) ug/mL
 //                dermatome_coverage(drug, segment) 1 · effective_concentration(drug) ug/mL
 //   root attrs   catheter_tip_cm (float64)
-// The level and segment dimensions, and every variable on them, are left out when the run has
-// no levels / no cord segments. Summaries not computed or not requested are NaN (see
+// Strings (str above) are fixed-length UTF-8 tagged `_Encoding = utf-8`, never variable-length:
+// see h5_file.hpp. The level and segment dimensions, and every variable on them, are left out when
+// the run has no levels / no cord segments. Summaries not computed or not requested are NaN (see
 // solve/summaries.hpp).
 #include <string>
 
 #include "csfpk/io/run_record.hpp"
 
 namespace csfpk {
+
+// Checked before a computation, so that a long run is not lost at the end: throws IoError when
+// `path` is a folder, its folder does not exist or is not one, or no file can be created there
+// (it creates and removes `path`.partial to find out).
+void require_writable_location(const std::string& path);
 
 // Names shared by the writer, the reader and the CSV export: the file's public vocabulary.
 namespace result_names {

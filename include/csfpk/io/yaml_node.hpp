@@ -14,6 +14,9 @@
 
 namespace csfpk {
 
+// The "file" named by errors in command-line overrides (`--set PATH=VALUE`).
+inline constexpr const char* kOverrideFile = "--set";
+
 struct YamlSource {
   std::string file;
   std::set<std::string> overridden_paths;  // fields replaced by --set: reported as such
@@ -42,14 +45,14 @@ class YamlNode {
   std::vector<std::pair<std::string, YamlNode>> entries() const;  // a map's entries, in order
   std::vector<YamlNode> items() const;                            // a sequence's items
 
-  std::string text() const;                       // any scalar
+  std::string text() const;                          // any scalar
   double quantity(units::Dimension expected) const;  // "0.5 mL/day" → internal units
   double positive_quantity(units::Dimension expected) const;
   double non_negative_quantity(units::Dimension expected) const;
-  double number() const;                          // a plain finite number
+  double number() const;  // a plain finite number
   int integer() const;
   bool boolean() const;
-  double clock_time() const;                      // "09:00" → 9 h
+  double clock_time() const;  // "09:00" → 9 h
 
   [[noreturn]] void fail(const std::string& message) const;
 
