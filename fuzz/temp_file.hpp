@@ -1,5 +1,5 @@
 #pragma once
-// A per-process temporary file holding the fuzzer's input, for loaders that take a path.
+// Per-process scratch files for targets whose code under test takes paths.
 #include <unistd.h>
 
 #include <cstddef>
@@ -10,10 +10,16 @@
 
 namespace csfpk::fuzz {
 
+// A path in the temporary folder unique to this process, ending in `suffix`.
+inline std::string scratch_path(const char* suffix) {
+  return (std::filesystem::temp_directory_path() /
+          ("csfpk_fuzz_" + std::to_string(::getpid()) + suffix))
+      .string();
+}
+
+// Writes the fuzzer's input to this process's scratch file ending in `suffix`.
 inline std::string write_input(const std::uint8_t* data, std::size_t size, const char* suffix) {
-  static const std::string path = (std::filesystem::temp_directory_path() /
-                                   ("csfpk_fuzz_" + std::to_string(::getpid()) + suffix))
-                                      .string();
+  static const std::string path = scratch_path(suffix);
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(size));
   return path;

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Runs each libFuzzer target (fuzz/fuzz_*.cpp: quantity parser, scenario loader, result-file
-# reader, sweep-file readers and merge) for SECONDS (default 60) from its seed corpus in
+# Runs libFuzzer targets for SECONDS each (default 60) from their seed corpora in
 # fuzz/corpus/<target>/, with AddressSanitizer + UndefinedBehaviorSanitizer and leak checks.
+# Usage: scripts/fuzz.sh [SECONDS [TARGET ...]]; the default targets are quantity (unit parser),
+# scenario (scenario loader), result (result reader and CSV export) and sweep (sweep readers
+# and merge); result_bytes and sweep_bytes (raw bytes into the HDF5 readers) are for campaigns.
 # The targets are built in the asan preset (clang), which the test command builds anyway.
 # -seed is fixed, so a run follows the same mutations every time: a failure that appears at
 # time t reproduces in any run of at least t seconds on the same sources.
@@ -10,7 +12,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
-targets=(quantity scenario result sweep)
+targets=("${@:2}")
+((${#targets[@]})) || targets=(quantity scenario result sweep)
 build=build/asan
 cmake --preset asan > /dev/null
 cmake --build --preset asan -j "$(nproc)" --target "${targets[@]/#/fuzz_}" > /dev/null

@@ -278,24 +278,6 @@ void require_fixed_size(hid_t dataset, const std::string& path, const std::strin
   }
 }
 
-std::vector<std::string> dataset_names(hid_t group) {
-  std::vector<std::string> names;
-#if H5_VERSION_GE(1, 12, 0)
-  auto collect = [](hid_t, const char* name, const H5L_info2_t*, void* data) -> herr_t {
-    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-    return 0;
-  };
-  H5Literate2(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect, &names);
-#else
-  auto collect = [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
-    static_cast<std::vector<std::string>*>(data)->emplace_back(name);
-    return 0;
-  };
-  H5Literate(group, H5_INDEX_CRT_ORDER, H5_ITER_INC, nullptr, collect, &names);
-#endif
-  return names;
-}
-
 }  // namespace
 
 double estimate_file_bytes(const SweepSpec& spec, const SweepShape& shape, std::uint64_t runs) {
@@ -629,13 +611,21 @@ std::uint64_t merge_shards(const std::string& output, const std::vector<std::str
     }
     h5::set_attribute(root, "command_line", std::string_view(command_line));
 
-    // Every per-run variable except the dimension scales, which all shards share.
+    // The per-run columns csfpk writes, found by name: listing the file's links instead would
+    // trust its link storage, which on a damaged file can crash HDF5 1.10 itself.
+    std::vector<std::string> columns{"status"};
+    std::stringstream factors(h5::read_string_attribute(root, "factors"));
+    for (std::string name; std::getline(factors, name, ',');) columns.push_back("factor_" + name);
+    for (const VariableSpec& v : variable_specs()) columns.emplace_back(v.name);
     std::vector<h5::Dataset> variables;
-    for (const std::string& name : dataset_names(root)) {
+    for (const std::string& name : columns) {
       h5::Dataset dataset = h5::open_dataset_if_exists(root, name);
-      if (!dataset || H5DSis_scale(dataset.get()) > 0) continue;
+      if (!dataset) continue;
       const std::vector<hsize_t> dims = h5::shape(dataset.get());
-      if (dims.empty() || dims[0] != runs || name == "done") continue;
+      if (dims.empty() || dims[0] != runs) {
+        throw IoError(shards[0] + ": '" + name + "' does not have one row per run (" +
+                      std::to_string(runs) + "); the file is damaged");
+      }
       require_fixed_size(dataset.get(), shards[0], name);
       variables.push_back(std::move(dataset));
     }

@@ -203,12 +203,17 @@ int run_command(const std::string& scenario_path, std::string output,
   if (std::filesystem::exists(output) && !overwrite) {
     throw IoError(output + ": the output file exists; pass --overwrite to replace it");
   }
+  if (strict) {
+    // Known from the pump program alone: refused before solving.
+    const std::vector<std::string> warnings =
+        scenario_warnings(scenario, compile_schedule(scenario.program, scenario.duration_h));
+    if (!warnings.empty()) {
+      throw InputError(scenario_path, 0, "pump.reservoir.blend",
+                       warnings.front() + " (--strict turns this warning into an error)");
+    }
+  }
   Provenance provenance{kVersion, scenario_path, scenario.text, command_line, utc_now_iso8601()};
   RunRecord record = run_scenario(scenario, provenance);
-  if (strict && !record.warnings.empty()) {
-    throw InputError(scenario_path, 0, "pump.reservoir.blend",
-                     record.warnings.front() + " (--strict turns this warning into an error)");
-  }
   write_result(output, record);
   std::cout << "csfpk " << kVersion << ": " << scenario.name << " (" << scenario.duration_h
             << " h, " << record.trajectory.drugs.size() << " drug(s), "

@@ -145,6 +145,8 @@ class Verify final : public VerifyCommand {
       std::cout << path_ << ": ok (" << trajectory.drugs.size() << " drug(s), " << times
                 << " output times, status ok, worst mass-balance relative error " << worst << " ("
                 << worst_drug << "))\n";
+      // Not problems of the file, but the run's own warnings (consensus maxima) travel with it.
+      for (const std::string& w : record.warnings) std::cout << "recorded warning: " << w << "\n";
       return kOk;
     }
     std::cerr << "error: " << path_ << ": " << problems.structure.size() + problems.content.size()

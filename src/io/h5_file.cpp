@@ -366,15 +366,18 @@ std::string read_string_attribute(hid_t object, const std::string& name) {
   Datatype file_type(check(H5Aget_type(attribute.get()), object, name, action));
   Dataspace space(check(H5Aget_space(attribute.get()), object, name, action));
   const hssize_t count = check(H5Sget_simple_extent_npoints(space.get()), object, name, action);
-  std::vector<std::string> values =
-      read_string_values(object, name, file_type.get(), static_cast<std::size_t>(count),
-                         [&](hid_t memory_type, void* buffer) {
-                           return H5Aread(attribute.get(), memory_type, buffer);
-                         });
-  if (values.size() != 1) {
+  // Checked before reading: a damaged file may declare any count and width.
+  hsize_t file_bytes = 0;
+  const File file(check(H5Iget_file_id(object), object, name, action));
+  check(H5Fget_filesize(file.get(), &file_bytes), object, name, action);
+  if (count != 1 || H5Tget_size(file_type.get()) > file_bytes) {
     throw IoError(file_name(object) + ": attribute '" + name + "' is not a single string");
   }
-  return values.front();
+  return read_string_values(object, name, file_type.get(), 1,
+                            [&](hid_t memory_type, void* buffer) {
+                              return H5Aread(attribute.get(), memory_type, buffer);
+                            })
+      .front();
 }
 
 double read_double_attribute(hid_t object, const std::string& name) {

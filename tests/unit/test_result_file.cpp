@@ -263,6 +263,93 @@ TEST_CASE("reading something that is not a result file names the problem", "[io]
   }
 }
 
+namespace {
+
+// Every string-typed dataset and attribute of `path` that is variable-length, by name.
+std::vector<std::string> variable_length_strings(const std::string& path) {
+  std::vector<std::string> found;
+  h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT));
+  const auto is_variable = [](hid_t type) {
+    return H5Tget_class(type) == H5T_STRING && H5Tis_variable_str(type) > 0;
+  };
+  const auto check_attributes = [&](hid_t object, const std::string& owner) {
+    const int n = H5Aget_num_attrs(object);
+    for (int i = 0; i < n; ++i) {
+      h5::Attribute attribute(H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC,
+                                             static_cast<hsize_t>(i), H5P_DEFAULT, H5P_DEFAULT));
+      h5::Datatype type(H5Aget_type(attribute.get()));
+      char name[256] = {};
+      H5Aget_name(attribute.get(), sizeof name, name);
+      if (is_variable(type.get())) found.push_back(owner + "@" + name);
+    }
+  };
+  check_attributes(file.get(), "/");
+  H5G_info_t info;
+  H5Gget_info(file.get(), &info);
+  for (hsize_t i = 0; i < info.nlinks; ++i) {
+    char name[256] = {};
+    H5Lget_name_by_idx(file.get(), ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name,
+                       H5P_DEFAULT);
+    h5::Dataset dataset(H5Dopen2(file.get(), name, H5P_DEFAULT));
+    h5::Datatype type(H5Dget_type(dataset.get()));
+    if (is_variable(type.get())) found.push_back(name);
+    check_attributes(dataset.get(), name);
+  }
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("result files hold only fixed-length strings", "[io]") {
+  // Variable-length strings are read through HDF5's global heap, where a damaged file made
+  // HDF5 1.10 loop forever; the reader refuses them, so the writer must never produce them.
+  const std::string path = scratch("fixed_strings.h5");
+  write_result(path, make_record(true));
+  CHECK(variable_length_strings(path).empty());
+  const std::string canal = scratch("fixed_strings_1d.h5");
+  write_result(canal, make_1d_record());
+  CHECK(variable_length_strings(canal).empty());
+
+  SECTION("a variable-length string is refused, not read") {
+    {
+      h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+      REQUIRE(H5Adelete(file.get(), "status") >= 0);
+      h5::Datatype type(H5Tcopy(H5T_C_S1));
+      H5Tset_size(type.get(), H5T_VARIABLE);
+      h5::Dataspace space(H5Screate(H5S_SCALAR));
+      h5::Attribute attribute(
+          H5Acreate2(file.get(), "status", type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT));
+      const char* text = "ok";
+      REQUIRE(H5Awrite(attribute.get(), type.get(), &text) >= 0);
+    }
+    CHECK_THROWS_MATCHES(read_result(path), IoError,
+                         Catch::Message(path + ": 'status' holds variable-length strings, which "
+                                               "csfpk does not read (its own files store "
+                                               "fixed-length strings); the file was written by "
+                                               "another program or is damaged"));
+  }
+}
+
+TEST_CASE("a dataset claiming more than its file can hold is refused before allocating", "[io]") {
+  const std::string path = scratch("claims_too_much.h5");
+  write_result(path, make_record(true));
+  {
+    // A time coordinate of 2^40 elements never written: HDF5 would hand back fill values.
+    h5::File file(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    REQUIRE(H5Ldelete(file.get(), "time", H5P_DEFAULT) >= 0);
+    const hsize_t huge = hsize_t{1} << 40;
+    h5::Dataspace space(H5Screate_simple(1, &huge, nullptr));
+    h5::PropertyList dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    const hsize_t chunk = 1024;
+    H5Pset_chunk(dcpl.get(), 1, &chunk);
+    h5::Dataset time(H5Dcreate2(file.get(), "time", H5T_IEEE_F64LE, space.get(), H5P_DEFAULT,
+                                dcpl.get(), H5P_DEFAULT));
+    REQUIRE(time);
+  }
+  CHECK_THROWS_WITH(read_result(path), Contains("dataset 'time' claims 8.39e+06 MiB") &&
+                                           Contains("the file is damaged"));
+}
+
 TEST_CASE("a failed result write throws IoError and leaves no partial file", "[io]") {
   SECTION("unwritable directory") {
     const std::string path = "/nonexistent-dir/x.h5";
