@@ -303,9 +303,10 @@ int main(int argc, char** argv) {
   run->add_flag("--overwrite", overwrite, "replace an existing result file");
   run->add_flag("--strict", strict, "treat consensus-maximum warnings as errors");
 
-  auto* check = app.add_subcommand("check", "validate a scenario and compile its pump program");
-  check->add_option("scenario", scenario_path, "scenario YAML file")->required();
-  check->add_option("--set", overrides, "override a scenario field: PATH=VALUE (repeatable)");
+  auto* check = app.add_subcommand(
+      "check", "validate a scenario and compile its pump program, or validate a sweep file");
+  check->add_option("scenario", scenario_path, "scenario or sweep YAML file")->required();
+  check->add_option("--set", overrides, "override a field of that file: PATH=VALUE (repeatable)");
 
   auto* drugs = app.add_subcommand("drugs", "list the drug library");
 
