@@ -216,12 +216,12 @@ std::optional<Shard> shard_from_slurm() {
 }
 
 CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::string>& overrides,
-                         const std::string& models_dir) {
+                         const std::string& models_dir, const LoadLimits& limits) {
   SweepSpec spec = load_sweep(sweep_path, overrides);
   const RunPlan plan(spec);
   // The base scenario, loaded once up front: a broken base is an input error before any run,
   // and it fixes the drugs, sites and time grid every run shares.
-  Scenario base = load_scenario(spec.base_path, spec.base_overrides, models_dir);
+  Scenario base = load_scenario(spec.base_path, spec.base_overrides, models_dir, limits);
   std::vector<std::string> warnings;
   for (const Factor& factor : spec.factors) {
     std::vector<std::string> failures;
@@ -230,7 +230,7 @@ CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::s
       std::vector<std::string> one = spec.base_overrides;
       one.push_back(factor.path + "=" + value);
       try {
-        (void)load_scenario(spec.base_path, one, models_dir);
+        (void)load_scenario(spec.base_path, one, models_dir, limits);
       } catch (const InputError& e) {
         // The factor arrives as an override: name the field it reached, not the override.
         const std::string cause =
@@ -259,8 +259,9 @@ CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::s
 
 SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
   const auto started = Clock::now();
+  const LoadLimits limits = options.force ? LoadLimits::forced() : LoadLimits{};
   const CheckedSweep checked =
-      check_sweep(options.sweep_path, options.sweep_overrides, options.models_dir);
+      check_sweep(options.sweep_path, options.sweep_overrides, options.models_dir, limits);
   const SweepSpec& spec = checked.spec;
   const RunPlan plan(spec);
   const Scenario& base = checked.base;
@@ -405,7 +406,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
     RunResult result;
     try {
       const Scenario scenario =
-          load_scenario(spec.base_path, plan.overrides(run), options.models_dir);
+          load_scenario(spec.base_path, plan.overrides(run), options.models_dir, limits);
       const RunRecord record = run_scenario(scenario, Provenance{});
       result = summarize_run(run, record, shape);
     } catch (const std::exception& e) {

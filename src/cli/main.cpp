@@ -190,20 +190,31 @@ void print_run_summary(const RunRecord& record) {
   for (const auto& w : record.warnings) std::cout << "warning: " << w << "\n";
 }
 
-Scenario load(const std::string& path, const std::vector<std::string>& overrides) {
-  return load_scenario(path, overrides, models_directory());
+// What `run` and `check` were asked for on the command line.
+struct ScenarioRequest {
+  std::string scenario_path;
+  std::string output;
+  std::vector<std::string> overrides;
+  bool overwrite = false;
+  bool strict = false;
+  bool force = false;  // lift the size limits (LoadLimits)
+};
+
+Scenario load(const ScenarioRequest& request) {
+  return load_scenario(request.scenario_path, request.overrides, models_directory(),
+                       request.force ? LoadLimits::forced() : LoadLimits{});
 }
 
-int run_command(const std::string& scenario_path, std::string output,
-                const std::vector<std::string>& overrides, bool overwrite, bool strict,
-                const std::string& command_line) {
-  const Scenario scenario = load(scenario_path, overrides);
+int run_command(const ScenarioRequest& request, const std::string& command_line) {
+  const std::string& scenario_path = request.scenario_path;
+  const Scenario scenario = load(request);
+  std::string output = request.output;
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
   require_writable_location(output);
-  if (std::filesystem::exists(output) && !overwrite) {
+  if (std::filesystem::exists(output) && !request.overwrite) {
     throw IoError(output + ": the output file exists; pass --overwrite to replace it");
   }
-  if (strict) {
+  if (request.strict) {
     // Known from the pump program alone: refused before solving.
     const std::vector<std::string> warnings =
         scenario_warnings(scenario, compile_schedule(scenario.program, scenario.duration_h));
@@ -248,13 +259,19 @@ int check_sweep_command(const std::string& sweep_path, const std::vector<std::st
   return kOk;
 }
 
-int check_command(const std::string& scenario_path, const std::vector<std::string>& overrides) {
-  if (is_sweep_file(scenario_path)) return check_sweep_command(scenario_path, overrides);
-  const Scenario scenario = load(scenario_path, overrides);
+int check_command(const ScenarioRequest& request) {
+  const std::string& scenario_path = request.scenario_path;
+  if (is_sweep_file(scenario_path)) return check_sweep_command(scenario_path, request.overrides);
+  const Scenario scenario = load(request);
   const InfusionSchedule schedule = compile_schedule(scenario.program, scenario.duration_h);
   std::cout << scenario_path << ": ok — " << scenario.name << ", " << scenario.duration_h
-            << " h, model " << scenario.model.name << ", catheter feeds "
-            << scenario.catheter_compartment << "\n";
+            << " h, model " << scenario.model.name;
+  if (scenario.spinal) {
+    std::cout << ", " << scenario.spinal->grid.cells << " cells, catheter tip at "
+              << scenario.catheter_tip_cm << " cm\n";
+  } else {
+    std::cout << ", catheter feeds " << scenario.catheter_compartment << "\n";
+  }
   for (const auto& [name, drug] : scenario.drugs) {
     std::cout << "  " << name << ": delivered "
               << schedule.delivered_ug(name, scenario.duration_h) / 1000.0 << " mg over the run\n";
@@ -291,22 +308,22 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("csfpk ") + kVersion);
   app.require_subcommand(1);
 
-  std::string scenario_path;
-  std::string output;
-  std::vector<std::string> overrides;
-  bool overwrite = false;
-  bool strict = false;
+  ScenarioRequest request;
+  const char* force_help = "accept a grid or output size above the limits (estimate shown)";
   auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 result file");
-  run->add_option("scenario", scenario_path, "scenario YAML file")->required();
-  run->add_option("-o,--output", output, "result file (default: <scenario>.h5)");
-  run->add_option("--set", overrides, "override a scenario field: PATH=VALUE (repeatable)");
-  run->add_flag("--overwrite", overwrite, "replace an existing result file");
-  run->add_flag("--strict", strict, "treat consensus-maximum warnings as errors");
+  run->add_option("scenario", request.scenario_path, "scenario YAML file")->required();
+  run->add_option("-o,--output", request.output, "result file (default: <scenario>.h5)");
+  run->add_option("--set", request.overrides, "override a scenario field: PATH=VALUE (repeatable)");
+  run->add_flag("--overwrite", request.overwrite, "replace an existing result file");
+  run->add_flag("--strict", request.strict, "treat consensus-maximum warnings as errors");
+  run->add_flag("--force", request.force, force_help);
 
   auto* check = app.add_subcommand(
       "check", "validate a scenario and compile its pump program, or validate a sweep file");
-  check->add_option("scenario", scenario_path, "scenario or sweep YAML file")->required();
-  check->add_option("--set", overrides, "override a field of that file: PATH=VALUE (repeatable)");
+  check->add_option("scenario", request.scenario_path, "scenario or sweep YAML file")->required();
+  check->add_option("--set", request.overrides,
+                    "override a field of that file: PATH=VALUE (repeatable)");
+  check->add_flag("--force", request.force, force_help);
 
   auto* drugs = app.add_subcommand("drugs", "list the drug library");
 
@@ -327,10 +344,8 @@ int main(int argc, char** argv) {
   }
 
   try {
-    if (*run)
-      return run_command(scenario_path, output, overrides, overwrite, strict,
-                         joined_command_line(argc, argv));
-    if (*check) return check_command(scenario_path, overrides);
+    if (*run) return run_command(request, joined_command_line(argc, argv));
+    if (*check) return check_command(request);
     if (*drugs) return drugs_command();
     if (const auto code = sweep_commands->run()) return *code;
     if (const auto code = verify_command->run()) return *code;

@@ -75,8 +75,8 @@ class Commands final : public SweepCommands {
                        "run only runs r with r mod N = i, into this file: "
                        "i/N (default from SLURM_ARRAY_TASK_ID/COUNT)");
     sweep_->add_flag("--force", force_,
-                     "start even if the estimated size is above the limit or "
-                     "the free disk space");
+                     "start even if the estimated size is above the limit or the free disk "
+                     "space, and accept scenario grid and output sizes above their limits");
     sweep_
         ->add_option("--flush-every", flush_interval_s_,
                      "seconds between flushes; a killed sweep loses at most this much work "

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
@@ -22,7 +23,14 @@ using namespace units;
 
 // Beyond this many output samples per drug and site the result file grows past what a single
 // run needs; sweeps choose a coarser resolution.
-constexpr double kMaxOutputSamples = 2e6;
+// More output times than this cannot be indexed or allocated, forced or not.
+constexpr double kMostOutputSamples = 1e9;
+
+std::string format_count(double n) {
+  std::ostringstream out;
+  out << std::setprecision(3) << n;
+  return out.str();
+}
 
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -32,11 +40,15 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
-
 class ScenarioReader {
  public:
-  ScenarioReader(const YamlNode& root, const std::string& models_dir, const std::string& file)
-      : root_(root), models_dir_(models_dir), file_(file), library_(DrugLibrary::load(models_dir)) {}
+  ScenarioReader(const YamlNode& root, const std::string& models_dir, const std::string& file,
+                 const LoadLimits& limits)
+      : root_(root),
+        models_dir_(models_dir),
+        file_(file),
+        library_(DrugLibrary::load(models_dir)),
+        limits_(limits) {}
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
@@ -77,12 +89,14 @@ class ScenarioReader {
     }
     model.allow_only({"type", "compartments"});
     const YamlNode compartments = model.at("compartments");
-    s.model = load_compartment_model(model_file(compartments.text(), compartments, "compartments").string());
+    s.model = load_compartment_model(
+        model_file(compartments.text(), compartments, "compartments").string());
     s.catheter_compartment = s.model.catheter_compartment;
   }
 
   // A named model in models/<folder>/<name>.yaml, or a .yaml path relative to the scenario.
-  fs::path model_file(const std::string& name, const YamlNode& node, const std::string& folder) const {
+  fs::path model_file(const std::string& name, const YamlNode& node,
+                      const std::string& folder) const {
     fs::path path = name;
     if (path.extension() == ".yaml") {
       if (path.is_relative()) path = fs::path(file_).parent_path() / path;
@@ -109,9 +123,10 @@ class ScenarioReader {
     model.allow_only({"type", "anatomy", "grid", "advection", "dispersion", "velocity", "uptake",
                       "cranial_pool", "cord_tissue", "source_width"});
     const auto anatomy_node = model.find("anatomy");
-    const AnatomyFile anatomy = load_anatomy(
-        model_file(anatomy_node ? anatomy_node->text() : "adult", anatomy_node.value_or(model), "anatomy")
-            .string());
+    const AnatomyFile anatomy =
+        load_anatomy(model_file(anatomy_node ? anatomy_node->text() : "adult",
+                                anatomy_node.value_or(model), "anatomy")
+                         .string());
     Spinal1DSpec spec;
     spec.anatomy = anatomy.anatomy;
     spec.dispersion = DispersionTable{anatomy.dispersion_cm2_per_h, 1.0};
@@ -122,8 +137,14 @@ class ScenarioReader {
       grid->allow_only({"cells", "graded", "refinement", "width"});
       const YamlNode cells = grid->at("cells");
       spec.grid.cells = cells.integer();
-      if (spec.grid.cells < 3 || spec.grid.cells > 20000) {
-        cells.fail("expected 3 to 20000 cells, got " + cells.text());
+      if (spec.grid.cells < 3 || spec.grid.cells > LoadLimits::kMostCells) {
+        cells.fail("expected 3 to " + std::to_string(LoadLimits::kMostCells) + " cells, got " +
+                   cells.text());
+      }
+      if (spec.grid.cells > limits_.max_cells) {
+        cells.fail(cells.text() + " cells are above the limit of " +
+                   std::to_string(limits_.max_cells) +
+                   " (solving time and memory grow with the grid); pass --force to go ahead");
       }
       if (const auto graded = grid->find("graded")) spec.grid.graded = graded->boolean();
       if (const auto r = grid->find("refinement")) {
@@ -132,7 +153,8 @@ class ScenarioReader {
           r->fail("expected a refinement ratio between 1 and 100");
         }
       }
-      if (const auto w = grid->find("width")) spec.grid.refinement_width_cm = w->positive_quantity(kLength);
+      if (const auto w = grid->find("width"))
+        spec.grid.refinement_width_cm = w->positive_quantity(kLength);
     }
     if (const auto advection = model.find("advection")) {
       if (advection->text() == "upwind") {
@@ -143,7 +165,8 @@ class ScenarioReader {
         advection->fail("expected upwind or limited, got '" + advection->text() + "'");
       }
     }
-    if (const auto dispersion = model.find("dispersion")) spec.dispersion = read_dispersion(*dispersion);
+    if (const auto dispersion = model.find("dispersion"))
+      spec.dispersion = read_dispersion(*dispersion);
     if (const auto velocity = model.find("velocity")) {
       velocity->allow_only({"x", "value", "bulk_flow"});
       if (const auto bulk = velocity->find("bulk_flow")) {
@@ -162,14 +185,17 @@ class ScenarioReader {
         spec.velocity_cm_per_h = read_signed_table(*velocity, kVelocity);
       }
     }
-    if (const auto uptake = model.find("uptake")) spec.uptake_per_h = uptake->non_negative_quantity(kRateConstant);
+    if (const auto uptake = model.find("uptake"))
+      spec.uptake_per_h = uptake->non_negative_quantity(kRateConstant);
     if (const auto pool = model.find("cranial_pool")) {
       pool->allow_only({"volume", "clearance"});
       if (const auto v = pool->find("volume")) spec.pool_volume_mL = v->positive_quantity(kVolume);
-      if (const auto c = pool->find("clearance")) spec.pool_clearance_mL_per_h = c->non_negative_quantity(kVolumeRate);
+      if (const auto c = pool->find("clearance"))
+        spec.pool_clearance_mL_per_h = c->non_negative_quantity(kVolumeRate);
     }
     if (const auto tissue = model.find("cord_tissue")) spec.cord_tissue = tissue->boolean();
-    if (const auto width = model.find("source_width")) spec.source_width_cm = width->positive_quantity(kLength);
+    if (const auto width = model.find("source_width"))
+      spec.source_width_cm = width->positive_quantity(kLength);
     s.spinal = spec;
     s.model.name = "spinal_1d";
   }
@@ -189,29 +215,36 @@ class ScenarioReader {
 
   DispersionModel read_dispersion(const YamlNode& node) {
     node.allow_only({"table", "oscillation", "scale"});
-    const double scale = node.find("scale") ? node.at("scale").positive_quantity(kDimensionless) : 1.0;
+    const double scale =
+        node.find("scale") ? node.at("scale").positive_quantity(kDimensionless) : 1.0;
     if (const auto table = node.find("table")) {
-      if (node.find("oscillation")) node.fail("give either a table or an oscillation law, not both");
+      if (node.find("oscillation"))
+        node.fail("give either a table or an oscillation law, not both");
       return DispersionTable{read_table(*table, kDiffusivity), scale};
     }
     const YamlNode law_node = node.at("oscillation");
-    law_node.allow_only({"heart_rate", "stroke_volume", "half_gap", "respiration", "mixing", "viscosity"});
+    law_node.allow_only(
+        {"heart_rate", "stroke_volume", "half_gap", "respiration", "mixing", "viscosity"});
     OscillationLaw law;
     law.scale = scale;
     const auto angular = [](const YamlNode& rate) {
       return 2.0 * 3.141592653589793 * rate.positive_quantity(kRateConstant);
     };
-    law.oscillations.push_back({read_table(law_node.at("stroke_volume"), kVolume), angular(law_node.at("heart_rate"))});
+    law.oscillations.push_back(
+        {read_table(law_node.at("stroke_volume"), kVolume), angular(law_node.at("heart_rate"))});
     if (const auto breathing = law_node.find("respiration")) {
       breathing->allow_only({"rate", "stroke_volume"});
-      law.oscillations.push_back({read_table(breathing->at("stroke_volume"), kVolume), angular(breathing->at("rate"))});
+      law.oscillations.push_back(
+          {read_table(breathing->at("stroke_volume"), kVolume), angular(breathing->at("rate"))});
     }
     law.half_gap_cm = read_table(law_node.at("half_gap"), kLength);
     for (const double h : law.half_gap_cm.ys()) {
       if (!(h > 0.0)) law_node.at("half_gap").fail("half-gap widths must be positive");
     }
-    if (const auto mixing = law_node.find("mixing")) law.mixing_cm2_per_h = mixing->non_negative_quantity(kDiffusivity);
-    if (const auto nu = law_node.find("viscosity")) law.kinematic_viscosity_cm2_per_h = nu->positive_quantity(kDiffusivity);
+    if (const auto mixing = law_node.find("mixing"))
+      law.mixing_cm2_per_h = mixing->non_negative_quantity(kDiffusivity);
+    if (const auto nu = law_node.find("viscosity"))
+      law.kinematic_viscosity_cm2_per_h = nu->positive_quantity(kDiffusivity);
     return law;
   }
 
@@ -242,8 +275,8 @@ class ScenarioReader {
   double duration_h() const { return duration_node_->quantity(kTime); }
 
   void read_pump(const YamlNode& pump, PumpProgram& program) {
-    pump.allow_only({"reservoir", "basal", "basal_changes", "periodic_boluses", "boluses", "patient_boluses",
-                     "refills", "rate_multiplier"});
+    pump.allow_only({"reservoir", "basal", "basal_changes", "periodic_boluses", "boluses",
+                     "patient_boluses", "refills", "rate_multiplier"});
     read_reservoir(pump.at("reservoir"), program.reservoir);
     if (const auto basal = pump.find("basal")) read_basal(*basal, program.basal);
     if (const auto changes = pump.find("basal_changes")) {
@@ -252,7 +285,8 @@ class ScenarioReader {
         BasalChange change;
         const YamlNode at = item.at("at");
         change.time_h = time_within_run(at);
-        if (change.time_h <= (program.basal_changes.empty() ? 0.0 : program.basal_changes.back().time_h)) {
+        if (change.time_h <=
+            (program.basal_changes.empty() ? 0.0 : program.basal_changes.back().time_h)) {
           at.fail("basal changes must be listed in time order, after the start of the run");
         }
         read_basal(item.at("basal"), change.basal);
@@ -268,7 +302,8 @@ class ScenarioReader {
         OneOffBolus bolus;
         bolus.time_h = time_within_run(item.at("at"));
         bolus.volume_mL = item.at("volume").positive_quantity(kVolume);
-        if (const auto d = item.find("duration")) bolus.duration_h = d->non_negative_quantity(kTime);
+        if (const auto d = item.find("duration"))
+          bolus.duration_h = d->non_negative_quantity(kTime);
         program.one_off_boluses.push_back(bolus);
       }
     }
@@ -344,13 +379,15 @@ class ScenarioReader {
 
   static void check_fits_interval(const YamlNode& item, const PeriodicBolus& bolus) {
     if (bolus.duration_h >= bolus.interval_h) {
-      item.at("duration").fail("a bolus of " + item.at("duration").text() +
-                               " does not fit in its interval; it must be shorter");
+      item.at("duration")
+          .fail("a bolus of " + item.at("duration").text() +
+                " does not fit in its interval; it must be shorter");
     }
   }
 
   PatientBolusProgram read_patient_boluses(const YamlNode& node) {
-    node.allow_only({"volume", "duration", "lockout", "max_per_day", "requests", "requests_daily_at"});
+    node.allow_only(
+        {"volume", "duration", "lockout", "max_per_day", "requests", "requests_daily_at"});
     PatientBolusProgram p;
     p.volume_mL = node.at("volume").positive_quantity(kVolume);
     if (const auto d = node.find("duration")) p.duration_h = d->non_negative_quantity(kTime);
@@ -367,7 +404,8 @@ class ScenarioReader {
     }
     if (const auto daily = node.find("requests_daily_at")) {
       for (const auto& r : daily->items()) {
-        for (double t = r.clock_time(); t <= duration_h(); t += 24.0) p.request_times_h.push_back(t);
+        for (double t = r.clock_time(); t <= duration_h(); t += 24.0)
+          p.request_times_h.push_back(t);
       }
     }
     std::sort(p.request_times_h.begin(), p.request_times_h.end());
@@ -455,8 +493,10 @@ class ScenarioReader {
       return c->name;
     }
     if (model.find(text) != nullptr) return text;
-    node.fail("expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S5) or a compartment of "
-              "the model, got '" + text + "'");
+    node.fail(
+        "expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S5) or a compartment of "
+        "the model, got '" +
+        text + "'");
   }
 
   // A vertebral level placed by the anatomy, or a distance from the sacral end ("12 cm").
@@ -467,7 +507,8 @@ class ScenarioReader {
       if (!x) node.fail("the anatomy '" + spec.anatomy.name + "' does not place level " + text);
       return *x;
     }
-    if (!text.empty() && (std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '-')) {
+    if (!text.empty() &&
+        (std::isdigit(static_cast<unsigned char>(text[0])) != 0 || text[0] == '-')) {
       const double x = node.quantity(kLength);
       if (x < 0.0 || x > spec.anatomy.canal_length_cm) {
         node.fail("'" + text + "' is outside the canal, which runs from 0 cm (sacral end) to " +
@@ -476,8 +517,10 @@ class ScenarioReader {
       }
       return x;
     }
-    node.fail("expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S2) or a distance from the "
-              "sacral end such as '25 cm', got '" + text + "'");
+    node.fail(
+        "expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S2) or a distance from the "
+        "sacral end such as '25 cm', got '" +
+        text + "'");
   }
 
   void read_injections(const YamlNode& node, Scenario& s) {
@@ -485,7 +528,8 @@ class ScenarioReader {
       item.allow_only({"at", "duration", "site", "dose"});
       DirectInjection injection;
       injection.time_h = time_within_run(item.at("at"));
-      if (const auto d = item.find("duration")) injection.duration_h = d->non_negative_quantity(kTime);
+      if (const auto d = item.find("duration"))
+        injection.duration_h = d->non_negative_quantity(kTime);
       if (const auto site = item.find("site")) {
         if (s.spinal) {
           injection.site = site->text();
@@ -566,6 +610,31 @@ class ScenarioReader {
     }
   }
 
+  // Refuses output grids that cannot be held, and (unless forced) ones above the size limit,
+  // with the estimate.
+  void check_output_size(const YamlNode& where, const Scenario& s, double samples) const {
+    if (samples > kMostOutputSamples) {
+      where.fail("gives about " + format_count(samples) + " output times, more than " +
+                 format_count(kMostOutputSamples) + " can be held; choose a longer interval");
+    }
+    // Every drug has a value per site (compartments and plasma, or the 1D cells, cord segments,
+    // pool and plasma) at every output time, as float64.
+    const double sites = s.spinal ? static_cast<double>(s.spinal->grid.cells) +
+                                        static_cast<double>(s.spinal->anatomy.segments.size()) + 2.0
+                                  : static_cast<double>(s.model.compartments.size()) + 1.0;
+    const double bytes = 8.0 * static_cast<double>(std::max<std::size_t>(1, s.drugs.size())) *
+                         sites * (samples + 1.0);
+    if (bytes > limits_.max_output_bytes) {
+      std::ostringstream message;
+      message << std::setprecision(3) << "gives about " << format_count(samples)
+              << " output times, about " << bytes / 1e9 << " GB of results ("
+              << std::max<std::size_t>(1, s.drugs.size()) << " drug(s) x "
+              << static_cast<long long>(sites) << " series); the limit is "
+              << limits_.max_output_bytes / 1e9 << " GB: choose a longer interval, or pass --force";
+      where.fail(message.str());
+    }
+  }
+
   void read_output(Scenario& s) {
     double interval = 1.0;
     if (const auto output = root_.find("output")) {
@@ -575,6 +644,7 @@ class ScenarioReader {
       }
       if (const auto times = output->find("times")) {
         for (const auto& t : times->items()) s.output_times_h.push_back(time_within_run(t));
+        check_output_size(*times, s, static_cast<double>(s.output_times_h.size()));
         if (!std::is_sorted(s.output_times_h.begin(), s.output_times_h.end())) {
           times->fail("output times must be increasing");
         }
@@ -582,15 +652,14 @@ class ScenarioReader {
       }
       if (const auto i = output->find("interval")) {
         interval = i->positive_quantity(kTime);
-        if (s.duration_h / interval > kMaxOutputSamples) {
-          i->fail("gives about " + std::to_string(static_cast<long long>(s.duration_h / interval)) +
-                  " samples per site, more than 2 000 000; choose a longer interval");
-        }
+        check_output_size(*i, s, s.duration_h / interval);
       }
     }
     const auto count = static_cast<std::size_t>(std::floor(s.duration_h / interval * (1 + 1e-12)));
-    for (std::size_t i = 0; i <= count; ++i) s.output_times_h.push_back(static_cast<double>(i) * interval);
-    if (s.output_times_h.back() < s.duration_h * (1 - 1e-12)) s.output_times_h.push_back(s.duration_h);
+    for (std::size_t i = 0; i <= count; ++i)
+      s.output_times_h.push_back(static_cast<double>(i) * interval);
+    if (s.output_times_h.back() < s.duration_h * (1 - 1e-12))
+      s.output_times_h.push_back(s.duration_h);
   }
 
   static void read_solver(const YamlNode& node, SolverOptions& options) {
@@ -620,13 +689,14 @@ class ScenarioReader {
   std::string models_dir_;
   std::string file_;
   DrugLibrary library_;
+  LoadLimits limits_;
   std::unique_ptr<YamlNode> duration_node_;
 };
 
 }  // namespace
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
-                       const std::string& models_dir) {
+                       const std::string& models_dir, const LoadLimits& limits) {
   auto source = std::make_shared<YamlSource>();
   source->file = path;
   std::string text = read_text(path);
@@ -634,19 +704,20 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     YamlNode parsed = YamlNode::load_string(text, source);
     YAML::Node tree = parsed.raw();
     for (const auto& assignment : overrides) {
-      source->overridden_paths.insert(apply_yaml_override(tree, assignment, "pump.basal='0.4 mL/day'"));
+      source->overridden_paths.insert(
+          apply_yaml_override(tree, assignment, "pump.basal='0.4 mL/day'"));
     }
     YAML::Emitter out;
     out << tree;
     text = std::string(out.c_str()) + "\n";
     // Line numbers still refer to the user's file for fields that were not overridden.
     const YamlNode root(tree, source, "");
-    Scenario s = ScenarioReader(root, models_dir, path).read();
+    Scenario s = ScenarioReader(root, models_dir, path, limits).read();
     s.text = text;
     return s;
   }
   const YamlNode root = YamlNode::load_string(text, source);
-  Scenario s = ScenarioReader(root, models_dir, path).read();
+  Scenario s = ScenarioReader(root, models_dir, path, limits).read();
   s.text = text;
   return s;
 }

@@ -28,7 +28,7 @@ struct SweepOptions {
   int threads = 0;  // 0: OpenMP's default
   bool resume = false;
   bool overwrite = false;
-  bool force = false;  // start even above the size limit
+  bool force = false;  // start even above the size limit; lift the scenario's LoadLimits
   std::optional<Shard> shard;
   std::string command_line;
   std::string created_utc;
@@ -68,7 +68,7 @@ struct CheckedSweep {
 // path, a wrong unit) would make every run fail the same way: InputError at the factor's `path`
 // line. One that fails at some values gives a warning per value.
 CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::string>& overrides,
-                         const std::string& models_dir);
+                         const std::string& models_dir, const LoadLimits& limits = {});
 
 // Prints the plan and the estimated size to `log` before starting. Throws InputError for a bad
 // sweep file, IoError for file trouble (or an estimate above the limit without `force`).

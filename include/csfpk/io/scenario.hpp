@@ -32,9 +32,19 @@ struct Scenario {
   SolverOptions solver;
 };
 
+// Sizes a scenario may ask for before `--force` is needed: a run keeps its whole trajectory in
+// memory until it is written, and solving time grows with the grid.
+struct LoadLimits {
+  double max_output_bytes = 2e9;  // all drugs, sites, cells and segments at every output time
+  int max_cells = 20000;          // 1D grid
+  // What --force allows: only sizes that cannot be represented at all are refused.
+  static LoadLimits forced() { return {1e300, kMostCells}; }
+  static constexpr int kMostCells = 1000000;
+};
+
 // Loads `path`, applying `overrides` ("pump.basal=0.4 mL/day") first. Every problem is an
-// InputError naming file, line and field.
+// InputError naming file, line and field; sizes above `limits` are refused with their estimate.
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
-                       const std::string& models_dir);
+                       const std::string& models_dir, const LoadLimits& limits = {});
 
 }  // namespace csfpk
