@@ -55,6 +55,30 @@ std::size_t element_count(std::span<const hsize_t> dims) {
                          [](std::size_t a, hsize_t b) { return a * static_cast<std::size_t>(b); });
 }
 
+// HDF5 1.10 allocates a buffer of a chunk's recorded size before reading it, so a damaged chunk
+// index can make it ask for gigabytes; a chunk that does not lie inside the file is refused first.
+void require_chunks_inside(hid_t dataset, const std::string& name, hsize_t file_bytes) {
+  const PropertyList dcpl(check(H5Dget_create_plist(dataset), dataset, name, "inspect"));
+  if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return;
+  const Dataspace space(check(H5Dget_space(dataset), dataset, name, "get dataspace of"));
+  hsize_t chunks = 0;
+  check(H5Dget_num_chunks(dataset, space.get(), &chunks), dataset, name, "count the chunks of");
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> offset(static_cast<std::size_t>(std::max(rank, 1)));
+  for (hsize_t i = 0; i < chunks; ++i) {
+    unsigned filter_mask = 0;
+    haddr_t address = 0;
+    hsize_t bytes = 0;
+    check(H5Dget_chunk_info(dataset, space.get(), i, offset.data(), &filter_mask, &address, &bytes),
+          dataset, name, "locate a chunk of");
+    if (address == HADDR_UNDEF || bytes > file_bytes || address > file_bytes - bytes) {
+      throw IoError(file_name(dataset) + ": dataset '" + name + "' has a chunk of " +
+                    std::to_string(bytes) + " bytes outside the " + std::to_string(file_bytes) +
+                    "-byte file; the file is damaged");
+    }
+  }
+}
+
 // Deflate cannot compress by more than about 1032:1, so a dataset that claims more bytes than
 // that many times the file size was not written whole (csfpk writes every element): the file is
 // damaged, and trusting its shape would mean allocating whatever it claims.
@@ -75,6 +99,7 @@ std::size_t readable_element_count(hid_t dataset, const std::string& name,
             << "-byte file can hold even compressed; the file is damaged";
     throw IoError(message.str());
   }
+  require_chunks_inside(dataset, name, file_bytes);
   return element_count(dims);
 }
 
