@@ -283,13 +283,13 @@ int check_command(const ScenarioRequest& request) {
 
 int drugs_command() {
   const DrugLibrary library = DrugLibrary::load(models_directory());
-  std::cout << std::left << std::setw(13) << "drug" << std::setw(16) << "CSF k (1/h)"
+  std::cout << std::left << std::setw(13) << "drug" << std::setw(16) << "P_men (cm/h)"
             << std::setw(16) << "plasma V (L)" << std::setw(18) << "plasma CL (L/h)"
             << "max conc (mg/mL)\n";
   for (const auto& [name, d] : library.all()) {
-    std::cout << std::left << std::setw(13) << name << std::setw(16) << d.csf_elimination_rate_per_h
-              << std::setw(16) << d.plasma_volume_mL / 1000.0 << std::setw(18)
-              << d.plasma_clearance_mL_per_h / 1000.0
+    std::cout << std::left << std::setw(13) << name << std::setw(16)
+              << d.meningeal_permeability_cm_per_h << std::setw(16) << d.plasma_volume_mL / 1000.0
+              << std::setw(18) << d.plasma_clearance_mL_per_h / 1000.0
               << (d.max_concentration_ug_per_mL
                       ? std::to_string(*d.max_concentration_ug_per_mL / 1000.0)
                       : std::string("-"))

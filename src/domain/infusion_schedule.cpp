@@ -369,6 +369,7 @@ struct FaultWindow {
 struct DirectRate {
   Route route;
   std::map<std::string, double> rate_ug_per_h;
+  double volume_rate_mL_per_h = 0.0;
 };
 
 Route tip_route() {
@@ -453,6 +454,8 @@ class ScheduleCompiler {
   std::deque<double> recent_grants_h_;  // granted starts, oldest first
 
   std::map<std::tuple<RouteKind, std::string, std::string>, double> interval_rates_;
+  double interval_tip_flow_mL_per_h_ = 0.0;  // pump fluid of the interval being flushed
+  double direct_tip_flow_mL_per_h_ = 0.0;    // injections at the tip, for the whole advance()
   InfusionSchedule out_;
 };
 
@@ -562,6 +565,7 @@ void ScheduleCompiler::plan_direct_injections() {
       for (const auto& [drug, mass] : injection.dose_ug) {
         rate.rate_ug_per_h[drug] = mass / injection.duration_h;
       }
+      rate.volume_rate_mL_per_h = injection.volume_mL / injection.duration_h;
       direct_windows_.add(
           {start.value_or(injection.time_h), breakpoints_.canonical(end_h), std::move(rate)});
     }
@@ -748,9 +752,9 @@ bool ScheduleCompiler::fault_active_at(FaultKind kind, double t) const {
 }
 
 double ScheduleCompiler::basal_at(double t) const {
-  const auto phase_after = std::upper_bound(
-      basal_phases_.begin(), basal_phases_.end(), t,
-      [](double time, const BasalPhase& phase) { return time < phase.start_h; });
+  const auto phase_after =
+      std::upper_bound(basal_phases_.begin(), basal_phases_.end(), t,
+                       [](double time, const BasalPhase& phase) { return time < phase.start_h; });
   if (phase_after == basal_phases_.begin()) return 0.0;
   const auto& flex = std::prev(phase_after)->steps;
   if (flex.empty()) return 0.0;
@@ -790,6 +794,7 @@ double ScheduleCompiler::advance(double t, double t_next) {
   const bool occluded = fault_active_at(FaultKind::kOcclusion, mid);
   const bool disconnected = fault_active_at(FaultKind::kDisconnection, mid);
   const double demand = demand_at(mid);
+  direct_tip_flow_mL_per_h_ = 0.0;
   add_direct_rates(mid);
   for (;;) {
     const double q = occluded || volume_mL_ <= 0.0 ? 0.0 : demand;
@@ -815,6 +820,7 @@ double ScheduleCompiler::advance(double t, double t_next) {
     for (const auto& [drug, concentration] : plug_.tip_blend()) {
       add_rate(disconnected ? plasma_route() : tip_route(), drug, q * concentration);
     }
+    if (!disconnected) interval_tip_flow_mL_per_h_ += q;
     flush_pieces(t, t_end);
     volume_mL_ = volume >= volume_mL_ ? 0.0 : volume_mL_ - volume;
     pumped_mL_ += volume;
@@ -832,6 +838,9 @@ void ScheduleCompiler::add_direct_rates(double mid) {
     for (const auto& [drug, rate] : window.payload.rate_ug_per_h) {
       add_rate(window.payload.route, drug, rate);
     }
+    if (window.payload.route.kind == RouteKind::kCatheterTip) {
+      direct_tip_flow_mL_per_h_ += window.payload.volume_rate_mL_per_h;
+    }
   }
 }
 
@@ -843,6 +852,9 @@ void ScheduleCompiler::flush_pieces(double start_h, double end_h) {
     out_.pieces.push_back({start_h, end_h, Route{kind, site}, drug, rate});
   }
   interval_rates_.clear();
+  const double flow = interval_tip_flow_mL_per_h_ + direct_tip_flow_mL_per_h_;
+  if (flow > 0.0 && end_h > start_h) out_.tip_flows.push_back({start_h, end_h, flow});
+  interval_tip_flow_mL_per_h_ = 0.0;
 }
 
 void ScheduleCompiler::finish() {

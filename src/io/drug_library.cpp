@@ -9,16 +9,23 @@ namespace csfpk {
 namespace {
 
 const std::vector<std::string> kParameterNames{
-    "csf_elimination_rate", "plasma_volume",    "plasma_clearance",
-    "peripheral_volume",    "peripheral_clearance", "molecular_diffusivity",
-    "max_concentration",    "max_daily_dose",       "cord_permeability",
-    "cord_partition",       "cord_clearance",       "effective_concentration"};
+    "meningeal_permeability", "plasma_volume",        "plasma_clearance",
+    "peripheral_volume",      "peripheral_clearance", "molecular_diffusivity",
+    "max_concentration",      "max_daily_dose",       "cord_permeability",
+    "cord_partition",         "cord_clearance",       "effective_concentration",
+    "csf_elimination_rate"};
+
+// What a drug needs before any model can use it.
+const std::vector<std::string> kRequiredParameters{"meningeal_permeability", "plasma_volume",
+                                                   "plasma_clearance", "molecular_diffusivity"};
 
 // Sets one named parameter from a quantity node.
 void set_parameter(Drug& drug, const std::string& name, const YamlNode& value) {
   using namespace units;
   if (name == "csf_elimination_rate") {
     drug.csf_elimination_rate_per_h = value.non_negative_quantity(kRateConstant);
+  } else if (name == "meningeal_permeability") {
+    drug.meningeal_permeability_cm_per_h = value.non_negative_quantity(kVelocity);
   } else if (name == "plasma_volume") {
     drug.plasma_volume_mL = value.positive_quantity(kVolume);
   } else if (name == "plasma_clearance") {
@@ -54,6 +61,18 @@ void check_complete(const Drug& drug, const YamlNode& where) {
   }
 }
 
+void require_parameters(const Drug& drug, const YamlNode& where) {
+  std::vector<std::string> missing;
+  for (const auto& required : kRequiredParameters) {
+    if (drug.sources.count(required) == 0) missing.push_back(required);
+  }
+  if (missing.empty()) return;
+  std::string list;
+  for (const auto& name : missing) list += (list.empty() ? "'" : ", '") + name + "'";
+  where.fail("drug '" + drug.name + "' lacks the parameter" + (missing.size() > 1 ? "s " : " ") +
+             list);
+}
+
 }  // namespace
 
 Drug parse_drug(const YamlNode& root) {
@@ -68,13 +87,27 @@ Drug parse_drug(const YamlNode& root) {
     set_parameter(drug, name, entry.at("value"));
     drug.sources[name] = entry.at("source").text();
   }
-  for (const char* required : {"csf_elimination_rate", "plasma_volume", "plasma_clearance",
-                               "molecular_diffusivity"}) {
-    if (drug.sources.count(required) == 0) {
-      parameters.fail("drug '" + drug.name + "' lacks the parameter '" + required + "'");
-    }
-  }
+  require_parameters(drug, parameters);
   check_complete(drug, parameters);
+  return drug;
+}
+
+Drug parse_inline_drug(const std::string& name, const YamlNode& values) {
+  values.allow_only([] {
+    std::vector<std::string> keys = kParameterNames;
+    keys.emplace_back("description");
+    return keys;
+  }());
+  Drug drug;
+  drug.name = name;
+  if (const auto d = values.find("description")) drug.description = d->text();
+  for (const auto& [key, value] : values.entries()) {
+    if (key == "description") continue;
+    set_parameter(drug, key, value);
+    drug.sources[key] = "defined in the scenario";
+  }
+  require_parameters(drug, values);
+  check_complete(drug, values);
   return drug;
 }
 
@@ -93,7 +126,8 @@ DrugLibrary DrugLibrary::load(const std::string& models_dir) {
   const fs::path folder = fs::path(models_dir) / "drugs";
   std::error_code ec;
   if (!fs::is_directory(folder, ec)) {
-    throw InputError(folder.string(), 0, "", "drug library folder not found (set CSFPK_MODELS_DIR)");
+    throw InputError(folder.string(), 0, "",
+                     "drug library folder not found (set CSFPK_MODELS_DIR)");
   }
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(folder)) {
@@ -111,7 +145,9 @@ DrugLibrary DrugLibrary::load(const std::string& models_dir) {
   return library;
 }
 
-const Drug& DrugLibrary::get(const std::string& name) const { return drugs_.at(name); }
+const Drug& DrugLibrary::get(const std::string& name) const {
+  return drugs_.at(name);
+}
 
 std::vector<std::string> DrugLibrary::names() const {
   std::vector<std::string> out;

@@ -14,7 +14,8 @@ void parse_levels(const YamlNode& node, CompartmentSpec& compartment) {
   const std::string text = node.text();
   const auto dash = text.find('-');
   const auto top = vertebral_level_index(text.substr(0, dash));
-  const auto bottom = dash == std::string::npos ? top : vertebral_level_index(text.substr(dash + 1));
+  const auto bottom =
+      dash == std::string::npos ? top : vertebral_level_index(text.substr(dash + 1));
   if (!top || !bottom || *top > *bottom) {
     node.fail("expected a vertebral level range from head to tail such as 'T1-T12', got '" + text +
               "'");
@@ -37,15 +38,23 @@ std::vector<std::string> names_in(const YamlNode& node) {
 
 CompartmentModelSpec load_compartment_model(const std::string& path) {
   const YamlNode root = YamlNode::load_file(path);
-  root.allow_only({"name", "description", "compartments", "exchange", "flows", "losses", "catheter"});
+  root.allow_only(
+      {"name", "description", "compartments", "exchange", "flows", "losses", "fluid", "catheter"});
   CompartmentModelSpec spec;
   spec.name = root.at("name").text();
   if (const auto d = root.find("description")) spec.description = d->text();
   for (const auto& item : root.at("compartments").items()) {
-    item.allow_only({"name", "volume", "levels"});
+    item.allow_only({"name", "volume", "levels", "meningeal_area", "spinal_absorption"});
     CompartmentSpec compartment;
     compartment.name = item.at("name").text();
     compartment.volume_mL = item.at("volume").positive_quantity(units::kVolume);
+    if (const auto area = item.find("meningeal_area")) {
+      compartment.meningeal_area_cm2 = area->non_negative_quantity(units::kArea);
+    }
+    if (const auto share = item.find("spinal_absorption")) {
+      compartment.spinal_absorption_share = share->non_negative_quantity(units::kDimensionless);
+      if (compartment.spinal_absorption_share > 1.0) share->fail("expected a share from 0 to 1");
+    }
     if (const auto levels = item.find("levels")) parse_levels(*levels, compartment);
     spec.compartments.push_back(compartment);
   }
@@ -74,6 +83,12 @@ CompartmentModelSpec load_compartment_model(const std::string& path) {
       for (const auto& from : names_in(item.at("from"))) spec.losses.push_back({from, fixed});
     }
   }
+  if (const auto fluid = root.find("fluid")) {
+    fluid->allow_only({"chain"});
+    FluidChain chain;
+    chain.chain = names_in(fluid->at("chain"));
+    spec.fluid = chain;
+  }
   spec.catheter_compartment = root.at("catheter").text();
   try {
     validate(spec);
@@ -97,7 +112,8 @@ LinearTable read_table(const YamlNode& node, units::Dimension value_dimension) {
     xs.push_back(x.non_negative_quantity(units::kLength));
     if (xs.size() > 1 && !(xs.back() > xs[xs.size() - 2])) x.fail("positions must increase");
   }
-  for (const auto& v : values_node.items()) values.push_back(v.non_negative_quantity(value_dimension));
+  for (const auto& v : values_node.items())
+    values.push_back(v.non_negative_quantity(value_dimension));
   if (xs.empty()) xs_node.fail("needs at least one position");
   if (values.size() != xs.size()) {
     values_node.fail("has " + std::to_string(values.size()) + " values for " +
@@ -144,14 +160,57 @@ AnatomyFile load_anatomy(const std::string& path) {
   std::sort(a.segments.begin(), a.segments.end(),
             [](const CordSegment& l, const CordSegment& r) { return l.bottom_cm < r.bottom_cm; });
   const YamlNode transport = root.at("default_transport");
-  transport.allow_only({"dispersion", "velocity", "cranial_pool", "source"});
+  transport.allow_only({"dispersion", "dispersion_scale", "cranial_pool", "source"});
   file.dispersion_cm2_per_h = read_table(transport.at("dispersion"), units::kDiffusivity);
-  file.velocity_cm_per_h = read_table(transport.at("velocity"), units::kVelocity);
+  if (const auto scale = transport.find("dispersion_scale")) {
+    scale->allow_only({"value", "source"});
+    scale->at("source");
+    file.dispersion_scale = scale->at("value").positive_quantity(units::kDimensionless);
+  }
   const YamlNode pool = transport.at("cranial_pool");
-  pool.allow_only({"volume", "clearance"});
+  pool.allow_only({"volume", "source"});
   file.pool_volume_mL = pool.at("volume").positive_quantity(units::kVolume);
-  file.pool_clearance_mL_per_h = pool.at("clearance").non_negative_quantity(units::kVolumeRate);
   return file;
+}
+
+namespace {
+void read_physiology_fields(const YamlNode& node, CsfPhysiology& physiology, bool with_sources) {
+  const auto value = [&](const YamlNode& entry) {
+    if (!with_sources) return entry;
+    entry.allow_only({"value", "source"});
+    entry.at("source");
+    return entry.at("value");
+  };
+  if (const auto p = node.find("production")) {
+    physiology.production_mL_per_h = value(*p).positive_quantity(units::kVolumeRate);
+  }
+  if (const auto f = node.find("spinal_absorption_fraction")) {
+    const YamlNode v = value(*f);
+    physiology.spinal_absorption_fraction = v.non_negative_quantity(units::kDimensionless);
+    if (physiology.spinal_absorption_fraction > 1.0) v.fail("expected a fraction from 0 to 1");
+  }
+  if (const auto l = node.find("injection_mixing_length")) {
+    physiology.injection_mixing_length_cm = value(*l).non_negative_quantity(units::kLength);
+  }
+}
+}  // namespace
+
+CsfPhysiology load_physiology(const std::string& path) {
+  const YamlNode root = YamlNode::load_file(path);
+  root.allow_only({"name", "description", "production", "spinal_absorption_fraction",
+                   "injection_mixing_length"});
+  for (const char* required :
+       {"production", "spinal_absorption_fraction", "injection_mixing_length"}) {
+    root.at(required);
+  }
+  CsfPhysiology physiology;
+  read_physiology_fields(root, physiology, true);
+  return physiology;
+}
+
+void apply_physiology_overrides(const YamlNode& node, CsfPhysiology& physiology) {
+  node.allow_only({"production", "spinal_absorption_fraction", "injection_mixing_length"});
+  read_physiology_fields(node, physiology, false);
 }
 
 }  // namespace csfpk

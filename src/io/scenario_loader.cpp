@@ -60,6 +60,7 @@ class ScenarioReader {
     duration_node_ = std::make_unique<YamlNode>(root_.at("duration"));
     s.duration_h = duration_node_->positive_quantity(kTime);
     read_model(s);
+    read_inline_drugs();
     if (const auto pump = root_.find("pump")) {
       read_pump(*pump, s.program);
     } else {
@@ -70,6 +71,7 @@ class ScenarioReader {
     read_catheter(s);
     if (const auto injections = root_.find("injections")) read_injections(*injections, s);
     collect_drugs(s);
+    check_lumped_rates(s);
     if (const auto variability = root_.find("variability")) apply_variability(*variability, s);
     read_output(s);
     if (const auto solver = root_.find("solver")) read_solver(*solver, s.solver);
@@ -87,11 +89,16 @@ class ScenarioReader {
     if (type != "compartmental") {
       model.at("type").fail("expected compartmental or spinal_1d, got '" + type + "'");
     }
-    model.allow_only({"type", "compartments"});
+    model.allow_only({"type", "compartments", "physiology"});
     const YamlNode compartments = model.at("compartments");
     s.model = load_compartment_model(
         model_file(compartments.text(), compartments, "compartments").string());
     s.catheter_compartment = s.model.catheter_compartment;
+    if (s.model.fluid) {
+      s.model.fluid->physiology = physiology(model);
+    } else if (const auto p = model.find("physiology")) {
+      p->fail("compartment model '" + s.model.name + "' has no fluid balance to apply it to");
+    }
   }
 
   // A named model in models/<folder>/<name>.yaml, or a .yaml path relative to the scenario.
@@ -119,9 +126,16 @@ class ScenarioReader {
     return path;
   }
 
+  // The default CSF physiology (models/physiology/csf.yaml) with the scenario's changes.
+  CsfPhysiology physiology(const YamlNode& model) const {
+    CsfPhysiology p = load_physiology((fs::path(models_dir_) / "physiology" / "csf.yaml").string());
+    if (const auto changes = model.find("physiology")) apply_physiology_overrides(*changes, p);
+    return p;
+  }
+
   void read_spinal(const YamlNode& model, Scenario& s) {
     model.allow_only({"type", "anatomy", "grid", "advection", "dispersion", "velocity", "uptake",
-                      "cranial_pool", "cord_tissue", "source_width"});
+                      "cranial_pool", "cord_tissue", "source_width", "physiology"});
     const auto anatomy_node = model.find("anatomy");
     const AnatomyFile anatomy =
         load_anatomy(model_file(anatomy_node ? anatomy_node->text() : "adult",
@@ -129,10 +143,9 @@ class ScenarioReader {
                          .string());
     Spinal1DSpec spec;
     spec.anatomy = anatomy.anatomy;
-    spec.dispersion = DispersionTable{anatomy.dispersion_cm2_per_h, 1.0};
-    spec.velocity_cm_per_h = anatomy.velocity_cm_per_h;
+    spec.dispersion = DispersionTable{anatomy.dispersion_cm2_per_h, anatomy.dispersion_scale};
     spec.pool_volume_mL = anatomy.pool_volume_mL;
-    spec.pool_clearance_mL_per_h = anatomy.pool_clearance_mL_per_h;
+    spec.physiology = physiology(model);
     if (const auto grid = model.find("grid")) {
       grid->allow_only({"cells", "graded", "refinement", "width"});
       const YamlNode cells = grid->at("cells");
@@ -165,24 +178,15 @@ class ScenarioReader {
         advection->fail("expected upwind or limited, got '" + advection->text() + "'");
       }
     }
-    if (const auto dispersion = model.find("dispersion"))
-      spec.dispersion = read_dispersion(*dispersion);
+    if (const auto dispersion = model.find("dispersion")) {
+      spec.dispersion = read_dispersion(*dispersion, std::get<DispersionTable>(spec.dispersion));
+    }
     if (const auto velocity = model.find("velocity")) {
-      velocity->allow_only({"x", "value", "bulk_flow"});
-      if (const auto bulk = velocity->find("bulk_flow")) {
-        // Net flow rising linearly from 0 at the sacral end to `bulk_flow` at the foramen
-        // magnum (spinal absorption along the canal): u = Q(x)/A(x) at the table nodes.
-        const double q = bulk->non_negative_quantity(kVolumeRate);
-        std::vector<double> xs;
-        std::vector<double> us;
-        for (int k = 0; k <= 60; ++k) {
-          const double x = spec.anatomy.canal_length_cm * k / 60.0;
-          xs.push_back(x);
-          us.push_back(q * x / spec.anatomy.canal_length_cm / spec.anatomy.csf_area_cm2(x));
-        }
-        spec.velocity_cm_per_h = LinearTable(xs, us);
-      } else {
-        spec.velocity_cm_per_h = read_signed_table(*velocity, kVelocity);
+      // A prescribed flow field replaces the fluid balance (reference problem P2).
+      spec.velocity_cm_per_h = read_signed_table(*velocity, kVelocity);
+      if (model.find("physiology")) {
+        model.at("physiology")
+            .fail("a prescribed velocity replaces the fluid balance; give one or the other");
       }
     }
     if (const auto uptake = model.find("uptake"))
@@ -190,8 +194,16 @@ class ScenarioReader {
     if (const auto pool = model.find("cranial_pool")) {
       pool->allow_only({"volume", "clearance"});
       if (const auto v = pool->find("volume")) spec.pool_volume_mL = v->positive_quantity(kVolume);
-      if (const auto c = pool->find("clearance"))
+      if (const auto c = pool->find("clearance")) {
+        if (!spec.velocity_cm_per_h) {
+          c->fail(
+              "the fluid balance sets the cranial absorption (physiology.production and "
+              "spinal_absorption_fraction); a fixed clearance goes with a prescribed velocity");
+        }
         spec.pool_clearance_mL_per_h = c->non_negative_quantity(kVolumeRate);
+      }
+    } else if (spec.velocity_cm_per_h) {
+      model.at("velocity").fail("a prescribed velocity needs cranial_pool.clearance as well");
     }
     if (const auto tissue = model.find("cord_tissue")) spec.cord_tissue = tissue->boolean();
     if (const auto width = model.find("source_width"))
@@ -213,7 +225,8 @@ class ScenarioReader {
     return LinearTable(xs, values);
   }
 
-  DispersionModel read_dispersion(const YamlNode& node) {
+  // A table, an oscillation law, or only a scale of the anatomy's (calibrated) default.
+  DispersionModel read_dispersion(const YamlNode& node, const DispersionTable& anatomy_default) {
     node.allow_only({"table", "oscillation", "scale"});
     const double scale =
         node.find("scale") ? node.at("scale").positive_quantity(kDimensionless) : 1.0;
@@ -221,6 +234,10 @@ class ScenarioReader {
       if (node.find("oscillation"))
         node.fail("give either a table or an oscillation law, not both");
       return DispersionTable{read_table(*table, kDiffusivity), scale};
+    }
+    if (!node.find("oscillation")) {
+      if (!node.find("scale")) node.fail("expected a table, an oscillation law or a scale");
+      return DispersionTable{anatomy_default.dispersion_cm2_per_h, anatomy_default.scale * scale};
     }
     const YamlNode law_node = node.at("oscillation");
     law_node.allow_only(
@@ -259,8 +276,45 @@ class ScenarioReader {
     return blend;
   }
 
+  // Drugs under `drugs:` that the library does not have are defined by the scenario (tracers,
+  // new compounds): every required parameter must be there.
+  void read_inline_drugs() {
+    const auto drugs = root_.find("drugs");
+    if (!drugs) return;
+    for (const auto& [name, values] : drugs->entries()) {
+      if (library_.contains(name)) continue;
+      if (!values.is_map()) {
+        values.fail("expected the parameters of drug '" + name + "' as a mapping");
+      }
+      if (const auto file = values.find("file")) {
+        // A drug file of the library's format (values with sources), relative to the scenario.
+        values.allow_only({"file"});
+        fs::path path = file->text();
+        if (path.is_relative()) path = fs::path(file_).parent_path() / path;
+        std::error_code ec;
+        if (!fs::is_regular_file(path, ec))
+          file->fail("drug file '" + path.string() + "' not found");
+        const YamlNode drug_root = YamlNode::load_file(path.string());
+        Drug drug = parse_drug(drug_root);
+        if (drug.name != name) {
+          drug_root.at("name").fail("names the drug '" + drug.name +
+                                    "', but the scenario calls it '" + name + "'");
+        }
+        inline_drugs_.emplace(name, std::move(drug));
+        continue;
+      }
+      const std::string hint = closest_match(name, library_.names());
+      if (!hint.empty() && !values.find("plasma_volume")) {
+        values.fail("unknown drug '" + name + "'; did you mean '" + hint +
+                    "'? (a drug the library does not have must be defined with all its "
+                    "parameters)");
+      }
+      inline_drugs_.emplace(name, parse_inline_drug(name, values));
+    }
+  }
+
   void require_known_drug(const std::string& drug, const YamlNode& where) {
-    if (library_.contains(drug)) return;
+    if (library_.contains(drug) || inline_drugs_.count(drug) > 0) return;
     const std::string hint = closest_match(drug, library_.names());
     where.fail("unknown drug '" + drug + "'" +
                (hint.empty() ? "; the library has " + join_alternatives(library_.names())
@@ -525,11 +579,24 @@ class ScenarioReader {
 
   void read_injections(const YamlNode& node, Scenario& s) {
     for (const auto& item : node.items()) {
-      item.allow_only({"at", "duration", "site", "dose"});
+      item.allow_only({"at", "duration", "site", "dose", "volume"});
       DirectInjection injection;
       injection.time_h = time_within_run(item.at("at"));
       if (const auto d = item.find("duration"))
         injection.duration_h = d->non_negative_quantity(kTime);
+      if (const auto v = item.find("volume")) {
+        injection.volume_mL = v->positive_quantity(kVolume);
+        if (item.find("site")) {
+          v->fail(
+              "the injected volume is modelled at the catheter tip only: leave out 'site' "
+              "and place catheter.tip at the injection level");
+        }
+        if (!(injection.duration_h > 0.0)) {
+          v->fail(
+              "an injection with a volume needs a duration (e.g. 'duration: 1 min'): the "
+              "volume flows in over it");
+        }
+      }
       if (const auto site = item.find("site")) {
         if (s.spinal) {
           injection.site = site->text();
@@ -569,7 +636,10 @@ class ScenarioReader {
     for (auto& loss : s.model.losses) {
       if (loss.rate_per_h) *loss.rate_per_h *= elimination;
     }
-    for (auto& [name, drug] : s.drugs) drug.csf_elimination_rate_per_h *= elimination;
+    for (auto& [name, drug] : s.drugs) {
+      if (drug.csf_elimination_rate_per_h) *drug.csf_elimination_rate_per_h *= elimination;
+      drug.meningeal_permeability_cm_per_h *= elimination;
+    }
     if (s.spinal) {
       if (s.spinal->uptake_per_h) *s.spinal->uptake_per_h *= elimination;
       s.spinal->pool_volume_mL *= volume;
@@ -598,15 +668,36 @@ class ScenarioReader {
     for (const auto& injection : s.program.direct_injections) {
       for (const auto& entry : injection.dose_ug) names.insert(entry.first);
     }
-    for (const auto& name : names) s.drugs[name] = library_.get(name);
+    for (const auto& name : names) {
+      const auto defined = inline_drugs_.find(name);
+      s.drugs[name] = defined != inline_drugs_.end() ? defined->second : library_.get(name);
+    }
     if (const auto overrides = root_.find("drugs")) {
       for (const auto& [name, values] : overrides->entries()) {
         require_known_drug(name, values);
         if (names.count(name) == 0) {
           values.fail("drug '" + name + "' is not delivered in this scenario");
         }
-        apply_drug_overrides(s.drugs[name], values);
+        if (inline_drugs_.count(name) == 0) apply_drug_overrides(s.drugs[name], values);
       }
+    }
+  }
+
+  // A model that applies each drug's lumped CSF loss (reference problem P1) needs the rate,
+  // which library drugs do not carry: say so before solving.
+  void check_lumped_rates(const Scenario& s) const {
+    if (s.spinal) return;
+    const bool needs_rate = std::any_of(s.model.losses.begin(), s.model.losses.end(),
+                                        [](const LossSpec& l) { return !l.rate_per_h; });
+    if (!needs_rate) return;
+    for (const auto& [name, drug] : s.drugs) {
+      if (drug.csf_elimination_rate_per_h) continue;
+      root_.at("model")
+          .at("compartments")
+          .fail("compartment model '" + s.model.name +
+                "' applies each drug's lumped csf_elimination_rate, which '" + name +
+                "' does not have: give drugs." + name +
+                ".csf_elimination_rate, or use a model with a fluid balance such as four_region");
     }
   }
 
@@ -689,6 +780,7 @@ class ScenarioReader {
   std::string models_dir_;
   std::string file_;
   DrugLibrary library_;
+  std::map<std::string, Drug> inline_drugs_;
   LoadLimits limits_;
   std::unique_ptr<YamlNode> duration_node_;
 };

@@ -1,5 +1,6 @@
 #include "csfpk/models/compartment_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <set>
@@ -29,7 +30,9 @@ namespace {
 [[noreturn]] void model_error(const CompartmentModelSpec& spec, const std::string& message) {
   throw InputError("compartment model '" + spec.name + "': " + message);
 }
-bool positive_finite(double v) { return std::isfinite(v) && v > 0.0; }
+bool positive_finite(double v) {
+  return std::isfinite(v) && v > 0.0;
+}
 }  // namespace
 
 void validate(const CompartmentModelSpec& spec) {
@@ -67,6 +70,37 @@ void validate(const CompartmentModelSpec& spec) {
       model_error(spec, "loss rate must be zero or positive");
     }
   }
+  for (const auto& c : spec.compartments) {
+    if (!(c.meningeal_area_cm2 >= 0.0) || !std::isfinite(c.meningeal_area_cm2)) {
+      model_error(spec, "compartment '" + c.name + "' needs a meningeal area of zero or more");
+    }
+  }
+  if (spec.fluid) {
+    std::set<std::string> in_chain;
+    for (const auto& name : spec.fluid->chain) {
+      if (!known(name)) model_error(spec, "fluid chain names unknown compartment '" + name + "'");
+      if (!in_chain.insert(name).second)
+        model_error(spec, "fluid chain lists '" + name + "' twice");
+    }
+    if (spec.fluid->chain.size() < 2)
+      model_error(spec, "a fluid chain needs at least two compartments");
+    double shares = 0.0;
+    for (const auto& c : spec.compartments) {
+      if (!(c.spinal_absorption_share >= 0.0 && c.spinal_absorption_share <= 1.0)) {
+        model_error(spec, "compartment '" + c.name + "': spinal absorption share must be 0 to 1");
+      }
+      if (c.spinal_absorption_share > 0.0 &&
+          (in_chain.count(c.name) == 0 || c.name == spec.fluid->chain.back())) {
+        model_error(spec, "compartment '" + c.name +
+                              "' absorbs spinal CSF but is not a spinal link of the fluid chain");
+      }
+      shares += c.spinal_absorption_share;
+    }
+    if (std::abs(shares - 1.0) > 1e-9) {
+      model_error(spec, "spinal absorption shares must add up to 1, they add up to " +
+                            std::to_string(shares));
+    }
+  }
   if (!known(spec.catheter_compartment)) {
     model_error(spec, "catheter compartment '" + spec.catheter_compartment + "' is not defined");
   }
@@ -83,12 +117,15 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
 
   const auto it = index.find(catheter_compartment);
   if (it == index.end() || it->second == sys.plasma_state) {
-    throw InputError("catheter compartment '" + catheter_compartment + "' is not a CSF compartment");
+    throw InputError("catheter compartment '" + catheter_compartment +
+                     "' is not a CSF compartment");
   }
   sys.catheter_input = {{it->second}, {1.0}};
 
   RateMatrixBuilder rates;
-  const auto transfer = [&](int from, int to, double per_hour) { rates.transfer(from, to, per_hour); };
+  const auto transfer = [&](int from, int to, double per_hour) {
+    rates.transfer(from, to, per_hour);
+  };
   const auto volume = [&](int s) { return sys.volume_mL[static_cast<std::size_t>(s)]; };
   for (const auto& e : spec.exchanges) {
     const int a = index.at(e.a);
@@ -101,7 +138,47 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
     transfer(from, index.at(f.to), f.flow_mL_per_h / volume(from));
   }
   for (const auto& l : spec.losses) {
-    transfer(index.at(l.from), sys.plasma_state, l.rate_per_h.value_or(drug.csf_elimination_rate_per_h));
+    if (!l.rate_per_h && !drug.csf_elimination_rate_per_h) {
+      throw InputError("compartment model '" + spec.name +
+                       "' needs the lumped csf_elimination_rate of '" + drug.name +
+                       "', which it does not have: give it under drugs." + drug.name);
+    }
+    transfer(index.at(l.from), sys.plasma_state,
+             l.rate_per_h.value_or(drug.csf_elimination_rate_per_h.value_or(0.0)));
+  }
+  for (const auto& c : spec.compartments) {
+    const int s = index.at(c.name);
+    transfer(s, sys.plasma_state,
+             drug.meningeal_permeability_cm_per_h * c.meningeal_area_cm2 / volume(s));
+  }
+  if (spec.fluid) {
+    // CSF made in the head flows down the chain to where it is absorbed: the flow into link i
+    // from link i + 1 replaces what links 0 … i absorb. The tip inflow q climbs from the
+    // catheter's link to the head and leaves with the cranial absorption.
+    RateMatrixBuilder flow_rates;
+    const auto& chain = spec.fluid->chain;
+    const double spinal = spec.fluid->physiology.spinal_absorption_mL_per_h();
+    double absorbed_below = 0.0;
+    const auto catheter_in_chain = std::find(chain.begin(), chain.end(), catheter_compartment);
+    if (catheter_in_chain == chain.end()) {
+      throw InputError("catheter compartment '" + catheter_compartment +
+                       "' is not on the fluid chain of '" + spec.name + "'");
+    }
+    const auto catheter_link = static_cast<std::size_t>(catheter_in_chain - chain.begin());
+    for (std::size_t i = 0; i + 1 < chain.size(); ++i) {
+      const int link = index.at(chain[i]);
+      const int next = index.at(chain[i + 1]);
+      const double absorbed = spinal * spec.find(chain[i])->spinal_absorption_share;
+      transfer(link, sys.plasma_state, absorbed / volume(link));
+      absorbed_below += absorbed;
+      transfer(next, link, absorbed_below / volume(next));
+      if (i >= catheter_link) flow_rates.transfer(link, next, 1.0 / volume(link));
+    }
+    const int head = index.at(chain.back());
+    transfer(head, sys.plasma_state,
+             spec.fluid->physiology.cranial_absorption_mL_per_h() / volume(head));
+    flow_rates.transfer(head, sys.plasma_state, 1.0 / volume(head));
+    sys.tip_flow_rates = flow_rates.build(sys.size());
   }
   add_disposition_transfers(rates, sys, drug, disposition);
   sys.rates = rates.build(sys.size());

@@ -17,6 +17,13 @@ InputTarget LinearSystem::input(const Route& route) const {
   throw InputError("injection site '" + route.site + "' is not a site of the model");
 }
 
+Eigen::SparseMatrix<double> LinearSystem::rates_at(double tip_flow_mL_per_h) const {
+  if (!has_tip_flow()) return rates;
+  Eigen::SparseMatrix<double> sum = rates + tip_flow_rates * tip_flow_mL_per_h;
+  sum.makeCompressed();
+  return sum;
+}
+
 int LinearSystem::add_state(std::string name, double volume) {
   state_names.push_back(std::move(name));
   volume_mL.push_back(volume);
@@ -46,8 +53,8 @@ DispositionStates add_disposition_states(LinearSystem& system, const Drug& drug)
   return states;
 }
 
-void add_disposition_transfers(RateMatrixBuilder& rates, const LinearSystem& system, const Drug& drug,
-                               DispositionStates states) {
+void add_disposition_transfers(RateMatrixBuilder& rates, const LinearSystem& system,
+                               const Drug& drug, DispositionStates states) {
   rates.transfer(system.plasma_state, system.eliminated_state,
                  drug.plasma_clearance_mL_per_h / drug.plasma_volume_mL);
   if (states.peripheral >= 0) {

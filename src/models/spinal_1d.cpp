@@ -18,7 +18,8 @@ double shear_dispersion(const OscillationLaw& law, const Anatomy& anatomy, doubl
     const double amplitude = 0.5 * oscillation.stroke_volume_mL(x) / area;  // X, cm
     const double womersley =
         h * std::sqrt(oscillation.angular_frequency_per_h / law.kinematic_viscosity_cm2_per_h);
-    shear += d_m * (amplitude / h) * (amplitude / h) * (1.5 + womersley / (2.0 * std::numbers::sqrt2));
+    shear +=
+        d_m * (amplitude / h) * (amplitude / h) * (1.5 + womersley / (2.0 * std::numbers::sqrt2));
   }
   return d_m + law.scale * shear + law.mixing_cm2_per_h;
 }
@@ -59,7 +60,8 @@ SpinalGrid make_grid(const Spinal1DSpec& spec, double tip_cm) {
     const double dx = length / kSamples;
     for (int k = 1; k <= kSamples; ++k) {
       cumulative[static_cast<std::size_t>(k)] =
-          cumulative[static_cast<std::size_t>(k - 1)] + 0.5 * dx * (density((k - 1) * dx) + density(k * dx));
+          cumulative[static_cast<std::size_t>(k - 1)] +
+          0.5 * dx * (density((k - 1) * dx) + density(k * dx));
     }
     const double total = cumulative.back();
     for (int j = 0; j <= n; ++j) {
@@ -105,6 +107,47 @@ InputTarget gaussian_input(const SpinalGrid& grid, double centre_cm, double sigm
   return target;
 }
 
+double dural_perimeter_cm(const Anatomy& anatomy, double x_cm) {
+  return 2.0 *
+         std::sqrt(std::numbers::pi * (anatomy.csf_area_cm2(x_cm) + anatomy.cord_area_cm2(x_cm)));
+}
+
+FluidBalance fluid_balance(const Spinal1DSpec& spec, const SpinalGrid& grid,
+                           const InputTarget& tip) {
+  const std::size_t n = grid.centres_cm.size();
+  FluidBalance fluid;
+  fluid.face_flow.assign(n + 1, 0.0);
+  fluid.face_flow_per_tip_flow.assign(n + 1, 0.0);
+  fluid.absorption.assign(n, 0.0);
+  fluid.tip_share.assign(n, 0.0);
+  if (spec.velocity_cm_per_h) {
+    fluid.prescribed = true;
+    for (std::size_t j = 1; j <= n; ++j) {
+      const double x = grid.faces_cm[j];
+      fluid.face_flow[j] = spec.anatomy.csf_area_cm2(x) * (*spec.velocity_cm_per_h)(x);
+    }
+    fluid.cranial_absorption = spec.pool_clearance_mL_per_h;
+    return fluid;
+  }
+  // Spinal absorption spread evenly along the canal (nerve-root sleeves at every level); the
+  // closed sacral end (Q = 0 at face 0) fixes the integration constant of dQ/dx = q_in − q_abs.
+  const double length = spec.anatomy.canal_length_cm;
+  const double spinal = spec.physiology.spinal_absorption_mL_per_h();
+  for (std::size_t i = 0; i < n; ++i) {
+    fluid.absorption[i] = spinal * (grid.faces_cm[i + 1] - grid.faces_cm[i]) / length;
+  }
+  for (std::size_t k = 0; k < tip.states.size(); ++k) {
+    fluid.tip_share[static_cast<std::size_t>(tip.states[k])] += tip.weights[k];
+  }
+  for (std::size_t j = 1; j <= n; ++j) {
+    fluid.face_flow[j] = fluid.face_flow[j - 1] - fluid.absorption[j - 1];
+    fluid.face_flow_per_tip_flow[j] = fluid.face_flow_per_tip_flow[j - 1] + fluid.tip_share[j - 1];
+  }
+  fluid.production = spec.physiology.production_mL_per_h;
+  fluid.cranial_absorption = spec.physiology.cranial_absorption_mL_per_h();
+  return fluid;
+}
+
 SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, double tip_cm) {
   const Anatomy& anatomy = spec.anatomy;
   const double length = anatomy.canal_length_cm;
@@ -145,48 +188,72 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
   const DispositionStates disposition = add_disposition_states(sys, drug);
 
   RateMatrixBuilder rates;
+  RateMatrixBuilder flow_rates;  // K_q: per mL/h of tip inflow
   const auto volume = [&](int s) { return sys.volume_mL[static_cast<std::size_t>(s)]; };
-  const auto transfer = [&](int from, int to, double per_hour) { rates.transfer(from, to, per_hour); };
+  const auto transfer = [&](int from, int to, double per_hour) {
+    rates.transfer(from, to, per_hour);
+  };
   const auto D = [&](double x) { return dispersion_at(spec.dispersion, anatomy, drug, x); };
-  const auto u = [&](double x) { return spec.velocity_cm_per_h(x); };
+  sys.catheter_input = gaussian_input(grid, tip_cm, spec.source_width_cm, 0);
+  out.fluid = fluid_balance(spec, grid, sys.catheter_input);
+  const FluidBalance& fluid = out.fluid;
 
-  // Interior faces j = 1 … N−1 between cells j−1 and j.
-  for (int j = 1; j < n; ++j) {
+  // Face j joins cell j−1 (below) and cell j, or the last cell and the pool (j = N). The flow
+  // is split into its part towards the head and its part towards the tail, each carrying the
+  // concentration of the cell it leaves (upwind); both are linear in q.
+  const auto carry = [&](RateMatrixBuilder& builder, int below, int above, double flow) {
+    if (flow >= 0.0) {
+      builder.transfer(below, above, flow / volume(below));
+    } else {
+      builder.transfer(above, below, -flow / volume(above));
+    }
+  };
+  const double tip_area = anatomy.csf_area_cm2(tip_cm);
+  const double mixing_length = spec.physiology.injection_mixing_length_cm;
+  for (int j = 1; j <= n; ++j) {
+    const int below = j - 1;
+    const int above = j < n ? j : pool;
     const double x = face(j);
     const double area = anatomy.csf_area_cm2(x);
-    const double conductance = area * D(x) / (centre(j) - centre(j - 1));  // mL/h
-    transfer(j - 1, j, conductance / volume(j - 1));
-    transfer(j, j - 1, conductance / volume(j));
-    const double flow = area * u(x);  // mL/h, + towards the head
-    if (flow >= 0.0) {
-      transfer(j - 1, j, flow / volume(j - 1));
-    } else {
-      transfer(j, j - 1, -flow / volume(j));
+    const double distance = (j < n ? centre(j) : face(n)) - centre(j - 1);
+    const double conductance = area * D(x) / distance;  // mL/h
+    transfer(below, above, conductance / volume(below));
+    transfer(above, below, conductance / volume(above));
+    carry(rates, below, above, fluid.face_flow[static_cast<std::size_t>(j)]);
+    if (fluid.prescribed) continue;
+    carry(flow_rates, below, above, fluid.face_flow_per_tip_flow[static_cast<std::size_t>(j)]);
+    // Injection mixing per mL/h of inflow: D_inj = ℓ/A_tip · exp(−(x − tip)²/(2ℓ²)).
+    if (mixing_length > 0.0) {
+      const double z = (x - tip_cm) / mixing_length;
+      const double mixing = area * mixing_length / tip_area * std::exp(-0.5 * z * z) / distance;
+      flow_rates.transfer(below, above, mixing / volume(below));
+      flow_rates.transfer(above, below, mixing / volume(above));
     }
   }
-  // Cranial face: the last cell opens into the pool, half a cell away.
-  {
-    const double x = face(n);
-    const double area = anatomy.csf_area_cm2(x);
-    const double conductance = area * D(x) / (face(n) - centre(n - 1));
-    transfer(n - 1, pool, conductance / volume(n - 1));
-    transfer(pool, n - 1, conductance / volume(pool));
-    const double flow = area * u(x);
-    if (flow >= 0.0) {
-      transfer(n - 1, pool, flow / volume(n - 1));
+
+  // Losses from every cell: with absorbed CSF (every solute alike) and across the meninges
+  // (drug-specific), or a prescribed uniform uptake.
+  for (int i = 0; i < n; ++i) {
+    double loss_per_h = 0.0;
+    if (spec.uptake_per_h) {
+      loss_per_h = *spec.uptake_per_h;
     } else {
-      transfer(pool, n - 1, -flow / volume(pool));
+      const double width = face(i + 1) - face(i);
+      loss_per_h =
+          (fluid.absorption[static_cast<std::size_t>(i)] +
+           drug.meningeal_permeability_cm_per_h * dural_perimeter_cm(anatomy, centre(i)) * width) /
+          volume(i);
     }
+    transfer(i, sys.plasma_state, loss_per_h);
   }
-  const double uptake = spec.uptake_per_h.value_or(drug.csf_elimination_rate_per_h);
-  for (int i = 0; i < n; ++i) transfer(i, sys.plasma_state, uptake);
 
   // Cord tissue: conductance P·perimeter·overlap with every cell the segment overlaps.
   for (std::size_t s = 0; s < out.tissue_segments.size(); ++s) {
     const CordSegment& segment = *out.tissue_segments[s];
     const int tissue = sys.tissue_states[s];
     for (int i = 0; i < n; ++i) {
-      const double overlap = std::min(face(i + 1), segment.top_cm) - std::max(face(i), segment.bottom_cm);
+      const double overlap =
+          std::min(face(i + 1), segment.top_cm) - std::max(face(i), segment.bottom_cm);
       if (overlap <= 0.0) continue;
       const double perimeter = 2.0 * std::sqrt(std::numbers::pi * anatomy.cord_area_cm2(centre(i)));
       const double conductance = drug.cord_permeability_cm_per_h * perimeter * overlap;
@@ -195,13 +262,15 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
     }
     transfer(tissue, sys.plasma_state, drug.cord_clearance_per_h);
   }
-  transfer(pool, sys.plasma_state, spec.pool_clearance_mL_per_h / volume(pool));
+  // The pool drains with the CSF absorbed in the head; the tip inflow leaves there too.
+  transfer(pool, sys.plasma_state, fluid.cranial_absorption / volume(pool));
+  if (!fluid.prescribed) flow_rates.transfer(pool, sys.plasma_state, 1.0 / volume(pool));
   add_disposition_transfers(rates, sys, drug, disposition);
   sys.rates = rates.build(sys.size());
+  sys.tip_flow_rates = flow_rates.build(sys.size());
 
   sys.site_states = {pool, sys.plasma_state};
   sys.site_names = {"cranial_pool", "plasma"};
-  sys.catheter_input = gaussian_input(grid, tip_cm, spec.source_width_cm, 0);
   sys.site_inputs["cranial_pool"] = {{pool}, {1.0}};
   for (const auto& level : anatomy.levels) {
     sys.site_inputs[level.label] = gaussian_input(grid, level.x_cm, spec.source_width_cm, 0);
@@ -215,12 +284,13 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
       double flow;  // A u, mL/h
     };
     std::vector<Face> faces;
-    for (int j = 1; j < n; ++j) faces.push_back({j - 1, anatomy.csf_area_cm2(face(j)) * u(face(j))});
+    for (int j = 1; j < n; ++j)
+      faces.push_back({j - 1, fluid.face_flow[static_cast<std::size_t>(j)]});
     std::vector<double> centres = grid.centres_cm;
     std::vector<double> faces_x = grid.faces_cm;
     std::vector<double> volumes(sys.volume_mL.begin(), sys.volume_mL.begin() + n);
     sys.nonlinear_correction = [faces, centres, faces_x, volumes, n](const Eigen::VectorXd& m,
-                                                                    Eigen::VectorXd& dm) {
+                                                                     Eigen::VectorXd& dm) {
       const auto c = [&](int i) { return m[i] / volumes[static_cast<std::size_t>(i)]; };
       const auto x = [&](int i) { return centres[static_cast<std::size_t>(i)]; };
       const auto slope = [&](int i) {

@@ -41,7 +41,7 @@ class CvodeIntegrator final : public LinearIntegrator {
  public:
   CvodeIntegrator(const LinearSystem& system, const SolverOptions& options)
       : system_(system),
-        jacobian_pattern_(with_full_diagonal(system.rates)),
+        jacobian_pattern_(with_full_diagonal(system.rates_at(0.0))),
         input_(Eigen::VectorXd::Zero(system.size())) {
     SUNContext raw_context = nullptr;
     check(SUNContext_Create(nullptr, &raw_context), "SUNContext_Create");
@@ -75,9 +75,15 @@ class CvodeIntegrator final : public LinearIntegrator {
     check(CVodeSetJacFn(memory_.get(), jacobian), "CVodeSetJacFn");
   }
 
-  void start_interval(double t0, double t1, const Eigen::VectorXd& x0,
-                      const Eigen::VectorXd& b) override {
+  void start_interval(double t0, double t1, const Eigen::VectorXd& x0, const Eigen::VectorXd& b,
+                      double tip_flow_mL_per_h) override {
     input_ = b;
+    if (system_.has_tip_flow() && tip_flow_mL_per_h != flow_) {
+      // Same pattern for every q (rates_at keeps K_q's entries), so KLU's storage still fits;
+      // CVODE re-evaluates the Jacobian after the re-initialisation below.
+      flow_ = tip_flow_mL_per_h;
+      jacobian_pattern_ = with_full_diagonal(system_.rates_at(flow_));
+    }
     std::copy(x0.data(), x0.data() + x0.size(), N_VGetArrayPointer(state_.get()));
     check(CVodeReInit(memory_.get(), t0, state_.get()), "CVodeReInit", t0);
     check(CVodeSetStopTime(memory_.get(), t1), "CVodeSetStopTime", t0);
@@ -101,7 +107,7 @@ class CvodeIntegrator final : public LinearIntegrator {
     const Eigen::Index n = self.system_.size();
     Eigen::Map<const Eigen::VectorXd> x(N_VGetArrayPointer(y), n);
     Eigen::Map<Eigen::VectorXd> dx(N_VGetArrayPointer(ydot), n);
-    dx.noalias() = self.system_.rates * x;
+    dx.noalias() = self.jacobian_pattern_ * x;
     dx += self.input_;
     if (self.system_.nonlinear_correction) {
       self.state_copy_ = x;
@@ -112,9 +118,9 @@ class CvodeIntegrator final : public LinearIntegrator {
     return 0;
   }
 
-  // The Jacobian is K itself: copy its compressed columns into CVODE's CSC matrix.
-  static int jacobian(double /*t*/, N_Vector /*y*/, N_Vector /*fy*/, SUNMatrix jac,
-                      void* user_data, N_Vector, N_Vector, N_Vector) {
+  // The Jacobian is K + q K_q itself: copy its compressed columns into CVODE's CSC matrix.
+  static int jacobian(double /*t*/, N_Vector /*y*/, N_Vector /*fy*/, SUNMatrix jac, void* user_data,
+                      N_Vector, N_Vector, N_Vector) {
     const auto& rates = static_cast<const CvodeIntegrator*>(user_data)->jacobian_pattern_;
     sunindextype* column_starts = SUNSparseMatrix_IndexPointers(jac);
     sunindextype* row_indices = SUNSparseMatrix_IndexValues(jac);
@@ -154,7 +160,8 @@ class CvodeIntegrator final : public LinearIntegrator {
   }
 
   const LinearSystem& system_;
-  Eigen::SparseMatrix<double> jacobian_pattern_;  // K with every diagonal stored
+  Eigen::SparseMatrix<double> jacobian_pattern_;  // K + q K_q with every diagonal stored
+  double flow_ = 0.0;                             // q of the current interval, mL/h
   Eigen::VectorXd input_;
   mutable Eigen::VectorXd state_copy_;  // scratch for the nonlinear correction
   mutable Eigen::VectorXd correction_;

@@ -2,7 +2,6 @@
 //   exp([[K, I], [0, 0]]·Δt) = [[Φ, Γ], [0, I]],  Φ = exp(KΔt),  Γ = ∫₀^Δt exp(Ks) ds,
 // x(t + Δt) = Φ x(t) + Γ b. Independent of CVODE, so it serves as the reference solution.
 #include <map>
-
 #include <unsupported/Eigen/MatrixFunctions>
 
 #include "csfpk/solve/linear_integrator.hpp"
@@ -12,13 +11,17 @@ namespace {
 
 class ExactIntegrator final : public LinearIntegrator {
  public:
-  explicit ExactIntegrator(const LinearSystem& system) : rates_(system.rates) {}
+  explicit ExactIntegrator(const LinearSystem& system) : system_(system) {}
 
-  void start_interval(double t0, double /*t1*/, const Eigen::VectorXd& x0,
-                      const Eigen::VectorXd& b) override {
+  void start_interval(double t0, double /*t1*/, const Eigen::VectorXd& x0, const Eigen::VectorXd& b,
+                      double tip_flow_mL_per_h) override {
     time_ = t0;
     state_ = x0;
     input_ = b;
+    if (rates_.size() == 0 || tip_flow_mL_per_h != flow_) {
+      flow_ = tip_flow_mL_per_h;
+      rates_ = Eigen::MatrixXd(system_.rates_at(flow_));
+    }
   }
 
   Eigen::VectorXd advance_to(double t) override {
@@ -40,19 +43,22 @@ class ExactIntegrator final : public LinearIntegrator {
   // Output grids and bolus schedules repeat a handful of step lengths: keep each one's
   // propagators, bounded so that memory stays small for irregular output times.
   const Propagators& propagators(double step) {
-    if (const auto it = cache_.find(step); it != cache_.end()) return it->second;
+    const std::pair<double, double> key{step, flow_};
+    if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
     if (cache_.size() >= kMaxCachedSteps) cache_.clear();
     const Eigen::Index n = rates_.rows();
     Eigen::MatrixXd augmented = Eigen::MatrixXd::Zero(2 * n, 2 * n);
     augmented.topLeftCorner(n, n) = rates_ * step;
     augmented.topRightCorner(n, n) = Eigen::MatrixXd::Identity(n, n) * step;
     const Eigen::MatrixXd exponential = augmented.exp();
-    return cache_[step] = {exponential.topLeftCorner(n, n), exponential.topRightCorner(n, n)};
+    return cache_[key] = {exponential.topLeftCorner(n, n), exponential.topRightCorner(n, n)};
   }
 
   static constexpr std::size_t kMaxCachedSteps = 16;
-  Eigen::MatrixXd rates_;
-  std::map<double, Propagators> cache_;
+  const LinearSystem& system_;
+  Eigen::MatrixXd rates_;  // K + q K_q for the current q
+  double flow_ = 0.0;
+  std::map<std::pair<double, double>, Propagators> cache_;  // by (step, q)
   double time_ = 0.0;
   Eigen::VectorXd state_;
   Eigen::VectorXd input_;

@@ -14,10 +14,13 @@ namespace {
 constexpr int kMaxExactStates = 400;
 
 void add_dose(Eigen::VectorXd& target, const InputTarget& where, double amount) {
-  for (std::size_t i = 0; i < where.states.size(); ++i) target[where.states[i]] += amount * where.weights[i];
+  for (std::size_t i = 0; i < where.states.size(); ++i)
+    target[where.states[i]] += amount * where.weights[i];
 }
 
-bool same_time(double a, double b) { return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a)); }
+bool same_time(double a, double b) {
+  return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a));
+}
 
 class TrajectoryRecorder {
  public:
@@ -26,9 +29,12 @@ class TrajectoryRecorder {
       : system_(system), schedule_(schedule) {
     result_.drug = system.drug;
     const auto columns = static_cast<Eigen::Index>(output_count);
-    result_.concentration_ug_per_mL.resize(static_cast<Eigen::Index>(system.site_states.size()), columns);
-    result_.csf_profile_ug_per_mL.resize(static_cast<Eigen::Index>(system.profile_states.size()), columns);
-    result_.tissue_ug_per_mL.resize(static_cast<Eigen::Index>(system.tissue_states.size()), columns);
+    result_.concentration_ug_per_mL.resize(static_cast<Eigen::Index>(system.site_states.size()),
+                                           columns);
+    result_.csf_profile_ug_per_mL.resize(static_cast<Eigen::Index>(system.profile_states.size()),
+                                         columns);
+    result_.tissue_ug_per_mL.resize(static_cast<Eigen::Index>(system.tissue_states.size()),
+                                    columns);
   }
 
   void record(std::size_t column, double t, const Eigen::VectorXd& x) {
@@ -76,8 +82,8 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
   const auto& breaks = schedule.breakpoints_h;
   if (breaks.size() < 2) throw SolverError(system.drug, 0.0, "the schedule has no time span");
   if (!std::is_sorted(output_times_h.begin(), output_times_h.end()) ||
-      (!output_times_h.empty() &&
-       (output_times_h.front() < 0.0 || output_times_h.back() > schedule.horizon_h * (1 + 1e-12)))) {
+      (!output_times_h.empty() && (output_times_h.front() < 0.0 ||
+                                   output_times_h.back() > schedule.horizon_h * (1 + 1e-12)))) {
     throw SolverError(system.drug, 0.0, "output times must be sorted and within the run");
   }
   if (options.method == SolverMethod::kExact && system.nonlinear_correction) {
@@ -99,10 +105,22 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
   std::vector<Eigen::VectorXd> inputs(intervals, Eigen::VectorXd::Zero(system.size()));
   for (const auto& piece : schedule.pieces) {
     if (piece.drug != system.drug) continue;
-    const auto after = std::upper_bound(breaks.begin(), breaks.end(), piece.start_h + 1e-12 *
-                                        std::max(1.0, piece.start_h));
-    const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
-    add_dose(inputs[std::min(k, intervals - 1)], system.input(piece.route), piece.mass_rate_ug_per_h);
+    const auto after = std::upper_bound(breaks.begin(), breaks.end(),
+                                        piece.start_h + 1e-12 * std::max(1.0, piece.start_h));
+    const auto k =
+        static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
+    add_dose(inputs[std::min(k, intervals - 1)], system.input(piece.route),
+             piece.mass_rate_ug_per_h);
+  }
+
+  // Tip inflow per interval (pieces lie between two breakpoints).
+  std::vector<double> tip_flows(intervals, 0.0);
+  for (const auto& piece : schedule.tip_flows) {
+    const auto after = std::upper_bound(breaks.begin(), breaks.end(),
+                                        piece.start_h + 1e-12 * std::max(1.0, piece.start_h));
+    const auto k =
+        static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
+    tip_flows[std::min(k, intervals - 1)] += piece.volume_rate_mL_per_h;
   }
 
   TrajectoryRecorder recorder(system, schedule, output_times_h.size());
@@ -112,7 +130,8 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
   const auto& impulses = schedule.impulses;
   for (std::size_t k = 0; k < breaks.size(); ++k) {
     const double t = breaks[k];
-    for (; next_impulse < impulses.size() && impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
+    for (; next_impulse < impulses.size() &&
+           impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
          ++next_impulse) {
       const Impulse& impulse = impulses[next_impulse];
       if (impulse.drug == system.drug) add_dose(x, system.input(impulse.route), impulse.mass_ug);
@@ -123,7 +142,7 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
     }
     if (k + 1 == breaks.size()) break;
     const double t_end = breaks[k + 1];
-    integrator->start_interval(t, t_end, x, inputs[k]);
+    integrator->start_interval(t, t_end, x, inputs[k], tip_flows[k]);
     while (next_output < output_times_h.size() && output_times_h[next_output] < t_end &&
            !same_time(output_times_h[next_output], t_end)) {
       recorder.record(next_output, output_times_h[next_output],

@@ -43,9 +43,9 @@ seed: 7
 design: {{type: sobol, runs: 32}}
 factors:
   - name: clearance
-    path: drugs.morphine.csf_elimination_rate
-    unit: 1/h
-    uniform: {{min: 0.2, max: 0.6}}
+    path: drugs.morphine.meningeal_permeability
+    unit: cm/h
+    uniform: {{min: 0.005, max: 0.05}}
   - name: rate
     path: pump.basal
     unit: mL/day
@@ -75,9 +75,12 @@ def test_grid_sweep_summaries(grid):
     assert {"factor_tip", "factor_rate", "T10_mean_ug_per_mL", "cranial_auc_ug_h_per_mL"} <= set(table.columns)
     # csfpk's own per-run summaries are the ones reported.
     np.testing.assert_allclose(table["T10_peak_ug_per_mL"], grid["level_peak"].sel(drug="morphine", level="T10"))
-    # Linear model: at a fixed tip, doubling the rate doubles the tip concentration.
+    # At a fixed tip, doubling the rate doubles the drug delivered; the pump's fluid (0.2 vs
+    # 0.4 mL/day against 21 mL/h of CSF production) carries it a little further, so the tip
+    # concentration almost, but not exactly, doubles.
     t10 = table[table["factor_tip"] == "T10"].set_index("factor_rate")["tip_mean_ug_per_mL"]
-    assert t10[0.4] / t10[0.2] == pytest.approx(2.0, rel=1e-6)
+    assert t10[0.4] / t10[0.2] == pytest.approx(2.0, rel=5e-3)
+    assert t10[0.4] / t10[0.2] < 2.0
     assert csfpk.safety_flags(grid) == []
 
 

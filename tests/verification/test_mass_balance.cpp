@@ -1,7 +1,6 @@
 // Mass balance, delivered = in body + eliminated, for every compartment model in models/ and
 // every drug in the library, under a program that exercises boluses, refills and faults.
 #include <catch2/catch.hpp>
-
 #include <filesystem>
 
 #include "csfpk/io/data_paths.hpp"
@@ -11,7 +10,8 @@
 
 using namespace csfpk;
 
-TEST_CASE("mass balance closes to 1e-9 in every model for every drug", "[verification][mass-balance]") {
+TEST_CASE("mass balance closes to 1e-9 in every model for every drug",
+          "[verification][mass-balance]") {
   const DrugLibrary library = DrugLibrary::load(models_directory());
   std::vector<std::string> model_files;
   for (const auto& e : std::filesystem::directory_iterator(models_directory() + "/compartments")) {
@@ -22,7 +22,11 @@ TEST_CASE("mass balance closes to 1e-9 in every model for every drug", "[verific
   for (double t = 0; t <= 240.0; t += 0.5) times.push_back(t);
   for (const auto& file : model_files) {
     const CompartmentModelSpec spec = load_compartment_model(file);
-    for (const auto& [name, drug] : library.all()) {
+    for (const auto& [name, library_drug] : library.all()) {
+      Drug drug = library_drug;
+      // Reference problem P1's model asks for a lumped loss rate, which the library drugs no
+      // longer carry (it is a fit to lumbar samples, not a mechanism).
+      if (!drug.csf_elimination_rate_per_h) drug.csf_elimination_rate_per_h = 0.3;
       PumpProgram p;
       p.basal.steps = {{0.0, 0.02}, {8.0, 0.03}};
       p.periodic_boluses.push_back({0.05, 0.25, 12.0, 1.0, std::nullopt});

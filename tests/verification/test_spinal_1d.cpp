@@ -359,10 +359,12 @@ GridRun p2_like(int cells, bool graded, const std::vector<double>& times, double
   spec.grid.refinement = refinement;
   spec.grid.refinement_width_cm = width_cm;
   spec.dispersion = DispersionTable{file.dispersion_cm2_per_h, 1.0};
-  spec.velocity_cm_per_h = file.velocity_cm_per_h;
+  // Reference problem P2's prescribed velocity, uniform uptake and pool clearance.
+  spec.velocity_cm_per_h =
+      LinearTable({0.0, 10.0, 30.0, 50.0, 60.0}, {0.0, 0.36, 0.72, 0.36, 0.18});
   spec.uptake_per_h = 0.36;
   spec.pool_volume_mL = file.pool_volume_mL;
-  spec.pool_clearance_mL_per_h = file.pool_clearance_mL_per_h;
+  spec.pool_clearance_mL_per_h = 21.0;
   spec.cord_tissue = false;
   spec.source_width_cm = 0.5;
   const SpinalSystem model = build_spinal_system(spec, tracer(), 12.0);
@@ -473,7 +475,7 @@ TEST_CASE("spinal: mass balance closes to 1e-8 with cord tissue and the limited 
           "[verification][spinal]") {
   const AnatomyFile file = load_anatomy(models_directory() + "/anatomy/adult.yaml");
   Drug drug = tracer();
-  drug.csf_elimination_rate_per_h = 0.3;
+  drug.meningeal_permeability_cm_per_h = 0.05;
   drug.peripheral = PeripheralCompartment{20000.0, 2000.0};
   drug.cord_permeability_cm_per_h = 0.05;
   drug.cord_partition = 2.0;
@@ -482,37 +484,44 @@ TEST_CASE("spinal: mass balance closes to 1e-8 with cord tissue and the limited 
   PumpProgram program = constant_infusion(0.5 / 24.0, 2000.0);
   program.periodic_boluses = {{0.05, 10.0 / 60.0, 6.0, 3.0, std::nullopt}};
   program.direct_injections = {{2.0, 0.0, {{"tracer", 500.0}}, "L3"},
-                               {30.0, 0.5, {{"tracer", 100.0}}, "cranial_pool"}};
+                               {30.0, 0.5, {{"tracer", 100.0}}, "cranial_pool"},
+                               {20.0, 0.1, {{"tracer", 50.0}}, "", 2.0}};
   const double horizon = 48.0;
   const InfusionSchedule schedule = compile_schedule(program, horizon);
   std::vector<double> times;
   for (int h = 0; h <= 48; ++h) times.push_back(h);
 
+  REQUIRE(schedule.tip_flows.size() > 10);  // the pump, its boluses and the 2 mL injection
   for (const bool graded : {false, true}) {
-    Spinal1DSpec spec;
-    spec.anatomy = file.anatomy;
-    spec.grid.cells = 150;
-    spec.grid.graded = graded;
-    spec.scheme = AdvectionScheme::kLimited;
-    spec.dispersion = DispersionTable{file.dispersion_cm2_per_h, 1.0};
-    spec.velocity_cm_per_h = LinearTable({0.0, 15.0, 35.0, 60.0}, {0.0, 3.0, -2.0, -1.0});
-    spec.pool_volume_mL = file.pool_volume_mL;
-    spec.pool_clearance_mL_per_h = file.pool_clearance_mL_per_h;
-    spec.cord_tissue = true;
-    const SpinalSystem model = build_spinal_system(spec, drug, 18.0);
-    REQUIRE(model.system.nonlinear_correction);
-    REQUIRE(model.system.tissue_states.size() == file.anatomy.segments.size());
-    const DrugTrajectory r = simulate(model.system, schedule, times, SolverOptions{});
-    INFO((graded ? "graded" : "uniform")
-         << " grid: mass balance relative error " << r.mass_balance_relative_error);
-    CHECK(r.mass_balance_relative_error < 1e-8);
-    // The bookkeeping is not trivial: everything was delivered, a good part has left the body,
-    // and the cord tissue took up drug.
-    const double delivered = r.delivered_ug.back();
-    // 0.5 mL/day × 2 days + 8 boluses (3 h, 9 h, …, 45 h) of 0.05 mL, at 2 mg/mL, + 600 µg.
-    CHECK(delivered == Approx(2000.0 + 8 * 0.05 * 2000.0 + 600.0).epsilon(1e-12));
-    CHECK(r.eliminated_ug.back() > 0.1 * delivered);
-    CHECK(r.in_body_ug.back() > 0.1 * delivered);
-    CHECK(r.tissue_ug_per_mL.maxCoeff() > 0.0);
+    for (const bool prescribed : {false, true}) {
+      Spinal1DSpec spec;
+      spec.anatomy = file.anatomy;
+      spec.grid.cells = 150;
+      spec.grid.graded = graded;
+      spec.scheme = AdvectionScheme::kLimited;
+      spec.dispersion = DispersionTable{file.dispersion_cm2_per_h, 1.0};
+      if (prescribed) {
+        spec.velocity_cm_per_h = LinearTable({0.0, 15.0, 35.0, 60.0}, {0.0, 3.0, -2.0, -1.0});
+        spec.pool_clearance_mL_per_h = 21.0;
+      }
+      spec.pool_volume_mL = file.pool_volume_mL;
+      spec.cord_tissue = true;
+      const SpinalSystem model = build_spinal_system(spec, drug, 18.0);
+      REQUIRE(model.system.nonlinear_correction);
+      REQUIRE(model.system.tissue_states.size() == file.anatomy.segments.size());
+      const DrugTrajectory r = simulate(model.system, schedule, times, SolverOptions{});
+      INFO((graded ? "graded" : "uniform")
+           << " grid, " << (prescribed ? "prescribed flow" : "fluid balance")
+           << ": mass balance relative error " << r.mass_balance_relative_error);
+      CHECK(r.mass_balance_relative_error < 1e-8);
+      // The bookkeeping is not trivial: everything was delivered, a good part has left the body,
+      // and the cord tissue took up drug.
+      const double delivered = r.delivered_ug.back();
+      // 0.5 mL/day × 2 days + 8 boluses (3 h, 9 h, …, 45 h) of 0.05 mL, at 2 mg/mL, + 600 µg.
+      CHECK(delivered == Approx(2000.0 + 8 * 0.05 * 2000.0 + 650.0).epsilon(1e-12));
+      CHECK(r.eliminated_ug.back() > 0.1 * delivered);
+      CHECK(r.in_body_ug.back() > 0.1 * delivered);
+      CHECK(r.tissue_ug_per_mL.maxCoeff() > 0.0);
+    }
   }
 }

@@ -19,8 +19,13 @@ struct PeripheralCompartment {
 struct Drug {
   std::string name;
   std::string description;
-  // Lumped first-order loss from spinal/cranial CSF to blood (and epidural space), 1/h.
-  double csf_elimination_rate_per_h = 0.0;
+  // Lumped first-order loss from CSF to blood, 1/h: a one-compartment fit to lumbar samples
+  // that already contains CSF turnover and upward transport. Only models that ask for it by
+  // name use it (reference problem P1, `uptake` in P2); the physiological models never do.
+  std::optional<double> csf_elimination_rate_per_h;
+  // Trans-meningeal permeability (arachnoid, dura) from CSF into the epidural space and blood,
+  // cm/h: the drug-specific loss across the wetted wall of the subarachnoid space.
+  double meningeal_permeability_cm_per_h = 0.0;
   double plasma_volume_mL = 0.0;
   double plasma_clearance_mL_per_h = 0.0;
   std::optional<PeripheralCompartment> peripheral;

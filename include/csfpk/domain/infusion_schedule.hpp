@@ -30,6 +30,15 @@ struct RatePiece {
   double mass_rate_ug_per_h = 0.0;
 };
 
+// Fluid entering the CSF at the catheter tip on [start_h, end_h): pump fluid (unless the
+// catheter is disconnected) and injections given with a volume. Drives the CSF flow and the
+// injection mixing of the physiological models.
+struct FlowPiece {
+  double start_h = 0.0;
+  double end_h = 0.0;
+  double volume_rate_mL_per_h = 0.0;
+};
+
 struct Impulse {
   double time_h = 0.0;
   Route route;
@@ -71,9 +80,10 @@ struct InfusionSchedule {
   // Sorted, unique; includes 0 and horizon_h. No rate changes between consecutive breakpoints,
   // and every impulse time is a breakpoint.
   std::vector<double> breakpoints_h;
-  std::vector<RatePiece> pieces;   // non-zero rates only; each lies between two breakpoints
-  std::vector<Impulse> impulses;   // sorted by time
-  std::vector<Event> events;       // sorted by time
+  std::vector<RatePiece> pieces;           // non-zero rates only; each lies between two breakpoints
+  std::vector<FlowPiece> tip_flows;        // non-zero flows only, sorted, between two breakpoints
+  std::vector<Impulse> impulses;           // sorted by time
+  std::vector<Event> events;               // sorted by time
   std::vector<ReservoirSample> reservoir;  // at every breakpoint (and event time), sorted
   std::vector<std::string> drugs;  // every drug that appears in any blend or injection, sorted
 

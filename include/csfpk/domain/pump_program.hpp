@@ -55,6 +55,9 @@ struct DirectInjection {
   double duration_h = 0.0;  // 0 = instantaneous
   std::map<std::string, double> dose_ug;
   std::string site;
+  // Injected volume (mL); 0 when not given. At the catheter tip it enters the CSF flow and
+  // mixes the CSF around the tip over `duration_h` (which must then be positive).
+  double volume_mL = 0.0;
 };
 
 // Patient-activated boluses (myPTM / PTC): each request is granted unless it falls within
@@ -71,8 +74,8 @@ struct PatientBolusProgram {
 
 struct Refill {
   double time_h = 0.0;
-  double fill_to_mL = 0.0;      // the residual is aspirated first, then the pump is filled to this
-  std::optional<Blend> blend;   // a new blend; unset keeps the current one
+  double fill_to_mL = 0.0;     // the residual is aspirated first, then the pump is filled to this
+  std::optional<Blend> blend;  // a new blend; unset keeps the current one
 };
 
 // Capacity 0 means no pump is implanted: nothing is delivered from it and it never "runs dry".

@@ -16,12 +16,17 @@ CompartmentModelSpec load_compartment_model(const std::string& path);
 struct AnatomyFile {
   Anatomy anatomy;
   LinearTable dispersion_cm2_per_h;
-  LinearTable velocity_cm_per_h;
+  double dispersion_scale = 1.0;  // calibrated multiplier of the table (docs/qualification.md)
   double pool_volume_mL = 0.0;
-  double pool_clearance_mL_per_h = 0.0;
 };
 
 AnatomyFile load_anatomy(const std::string& path);
+
+// models/physiology/<name>.yaml: CSF production, spinal absorption, injection mixing, each with
+// its source.
+CsfPhysiology load_physiology(const std::string& path);
+// A scenario's `physiology:` mapping (same fields, values without sources).
+void apply_physiology_overrides(const YamlNode& node, CsfPhysiology& physiology);
 
 // {x: [0 cm, 10 cm, …], value: [7.2 cm^2/h, …]}: positions increasing, values of one dimension.
 LinearTable read_table(const YamlNode& node, units::Dimension value_dimension);

@@ -1,11 +1,15 @@
 #pragma once
 // A compartmental CSF model as data (models/compartments/*.yaml): compartments with volumes,
-// symmetric exchange clearances, directed bulk flows, first-order losses, and which compartment
-// the catheter feeds. Plasma disposition comes from each drug.
+// symmetric exchange clearances, and which compartment the catheter feeds; the bulk flows come
+// from a CSF fluid balance along a chain of compartments (production in the cranial one,
+// absorption shared along the spinal ones, the pump's fluid from the catheter to the head) and
+// the drug leaves across each compartment's meningeal area. Explicit directed flows and lumped
+// first-order losses remain for reference problem P1. Plasma disposition comes from each drug.
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "csfpk/domain/csf_physiology.hpp"
 #include "csfpk/domain/drug.hpp"
 #include "csfpk/models/linear_system.hpp"
 
@@ -18,6 +22,15 @@ struct CompartmentSpec {
   // used to map a catheter tip level to a compartment; unset for e.g. the cranial pool.
   std::optional<int> top_level;
   std::optional<int> bottom_level;
+  double meningeal_area_cm2 = 0.0;       // wetted arachnoid/dura through which drugs leave
+  double spinal_absorption_share = 0.0;  // of the CSF absorbed along the canal
+};
+
+// The fluid balance: `chain` lists compartments from the sacral end to the head; CSF is made
+// in the last one and flows down the chain to replace what each spinal compartment absorbs.
+struct FluidChain {
+  std::vector<std::string> chain;
+  CsfPhysiology physiology;
 };
 
 // Symmetric exchange: flux CL·(c_a − c_b) from a to b.
@@ -34,8 +47,8 @@ struct FlowSpec {
   double flow_mL_per_h = 0.0;
 };
 
-// First-order loss k·V·c from a compartment to plasma; k is the drug's CSF elimination rate
-// unless `rate_per_h` fixes it.
+// First-order loss k·V·c from a compartment to plasma; k is the drug's lumped CSF elimination
+// rate (which it must then have) unless `rate_per_h` fixes it.
 struct LossSpec {
   std::string from;
   std::optional<double> rate_per_h;
@@ -48,6 +61,7 @@ struct CompartmentModelSpec {
   std::vector<ExchangeSpec> exchanges;
   std::vector<FlowSpec> flows;
   std::vector<LossSpec> losses;
+  std::optional<FluidChain> fluid;
   std::string catheter_compartment;
 
   const CompartmentSpec* find(const std::string& name) const;

@@ -1,16 +1,17 @@
 #pragma once
-// An ODE system in drug amounts, dx/dt = K x + b(t) [+ g(x)], with named observables.
-// K is sparse and constant; g is an optional nonlinear correction (the limited second-order
-// advection flux of the 1D model) whose Jacobian is approximated by K's. The last state is the
-// cumulative eliminated amount (a sink), so that mass balance (delivered = in body +
-// eliminated) can be checked on the solution itself.
+// An ODE system in drug amounts, dx/dt = (K + q(t) K_q) x + b(t) [+ g(x)], with named
+// observables. K is sparse and constant; q is the fluid entering the CSF at the catheter tip
+// (mL/h, piecewise constant like b) and K_q the transport it adds per mL/h (the flow it drives
+// to the cranial outlet and the mixing it causes around the tip); g is an optional nonlinear
+// correction (the limited second-order advection flux of the 1D model) whose Jacobian is
+// approximated by K's. The last state is the cumulative eliminated amount (a sink), so that mass
+// balance (delivered = in body + eliminated) can be checked on the solution itself.
+#include <Eigen/Core>
+#include <Eigen/SparseCore>
 #include <functional>
 #include <map>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
-#include <Eigen/SparseCore>
 
 #include "csfpk/domain/drug.hpp"
 #include "csfpk/domain/infusion_schedule.hpp"
@@ -28,6 +29,9 @@ struct LinearSystem {
   std::string drug;
   std::vector<std::string> state_names;
   Eigen::SparseMatrix<double> rates;  // K, per hour; column sums are zero (mass conservation)
+  // K_q, per hour per mL/h of tip inflow; column sums zero. Empty (no non-zeros) when the
+  // model ignores the volume of what is infused.
+  Eigen::SparseMatrix<double> tip_flow_rates;
   // Volume of each state, mL; concentration = amount / volume for observable states.
   std::vector<double> volume_mL;
   std::vector<int> site_states;         // named observable sites, in output order
@@ -42,6 +46,9 @@ struct LinearSystem {
   std::function<void(const Eigen::VectorXd& x, Eigen::VectorXd& dx)> nonlinear_correction;
 
   int size() const { return static_cast<int>(state_names.size()); }
+  bool has_tip_flow() const { return tip_flow_rates.nonZeros() > 0; }
+  // K + q K_q, with K_q's pattern kept even where q = 0 (so every q shares one pattern).
+  Eigen::SparseMatrix<double> rates_at(double tip_flow_mL_per_h) const;
   int add_state(std::string name, double volume);
   // Distribution of a dose along `route`; throws InputError for an unknown site.
   InputTarget input(const Route& route) const;
@@ -65,7 +72,7 @@ struct DispositionStates {
   int peripheral = -1;
 };
 DispositionStates add_disposition_states(LinearSystem& system, const Drug& drug);
-void add_disposition_transfers(RateMatrixBuilder& rates, const LinearSystem& system, const Drug& drug,
-                               DispositionStates states);
+void add_disposition_transfers(RateMatrixBuilder& rates, const LinearSystem& system,
+                               const Drug& drug, DispositionStates states);
 
 }  // namespace csfpk
