@@ -34,9 +34,15 @@ STUDIES = os.path.join(ROOT, "qualification", "studies")
 REPORT = os.path.join(ROOT, "docs", "qualification.md")
 FIGURE = os.path.join(ROOT, "docs", "img", "qualification.png")
 LUMBAR_LEVEL = "L3"
-# The apparent dispersion of reference problem P2, which the calibration scales.
-P2_DISPERSION = ("{x: [0 cm, 10 cm, 20 cm, 30 cm, 40 cm, 50 cm, 60 cm], value: [7.2 cm^2/h, "
-                 "18 cm^2/h, 32.4 cm^2/h, 50.4 cm^2/h, 72 cm^2/h, 93.6 cm^2/h, 108 cm^2/h]}")
+ANATOMY = os.path.join(ROOT, "models", "anatomy", "adult.yaml")
+
+
+def dispersion_table():
+    """The adult anatomy's dispersion table (unscaled), as a scenario value."""
+    import yaml
+    with open(ANATOMY) as f:
+        table = yaml.safe_load(f)["default_transport"]["dispersion"]
+    return "{x: [%s], value: [%s]}" % (", ".join(table["x"]), ", ".join(table["value"]))
 
 
 def binary():
@@ -78,15 +84,25 @@ def window(text):
 
 
 def terminal_rate(t, c, span):
+    """Log-linear fit over the study's window, as the study fitted its terminal phase."""
     a, b = window(span)
     keep = (t >= a - 1e-9) & (t <= b + 1e-9) & (c > 0)
-    slope = np.polyfit(t[keep], np.log(c[keep]), 1)[0]
-    return -slope
+    if keep.sum() < 3:
+        raise ValueError(f"fewer than 3 positive outputs in the window {span} h")
+    k = -np.polyfit(t[keep], np.log(c[keep]), 1)[0]
+    if not k > 0:
+        raise ValueError(f"no decline in the window {span} h (slope {-k})")
+    return k
 
 
 def auc_inf(t, c, span):
+    """AUC(0-inf) as a study computes it: trapezoids to its last sample (the window's end), then
+    C_last / k."""
     k = terminal_rate(t, c, span)
-    return np.trapz(c, t) + c[-1] / k
+    end = window(span)[1]
+    keep = t <= end + 1e-9
+    trapezoid = getattr(np, "trapezoid", None) or np.trapz
+    return trapezoid(c[keep], t[keep]) + c[keep][-1] / k
 
 
 def predict(row, run):
@@ -214,15 +230,17 @@ def figure(results, path):
     for y in (0.5, 2):
         ax.axhline(y, color="grey", ls="--", lw=0.8)
     ax.set_ylabel("predicted / observed")
-    ax.set_title("csfpk against 11 published human studies (one parameter set)")
+    ax.set_title(f"csfpk against {len(results)} published studies (one parameter set)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
 
 def calibrate():
     """Golden-section search of the dispersion scale minimising Σ ln²(fold) over training."""
+    table = dispersion_table()
+
     def loss(scale):
-        over = [f"model.dispersion={{table: {P2_DISPERSION}, scale: {scale}}}"]
+        over = [f"model.dispersion={{table: {table}, scale: {scale}}}"]
         rows = [r for _, _, rs in run_all(over, roles=("training",)) for r in rs]
         value = sum(math.log(r["fold"]) ** 2 for r in rows)
         print(f"scale {scale:.4f}: sum ln^2 fold = {value:.5f}", flush=True)

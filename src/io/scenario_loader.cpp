@@ -145,7 +145,7 @@ class ScenarioReader {
     spec.anatomy = anatomy.anatomy;
     spec.dispersion = DispersionTable{anatomy.dispersion_cm2_per_h, anatomy.dispersion_scale};
     spec.pool_volume_mL = anatomy.pool_volume_mL;
-    spec.physiology = physiology(model);
+    if (!model.find("velocity")) spec.physiology = physiology(model);
     if (const auto grid = model.find("grid")) {
       grid->allow_only({"cells", "graded", "refinement", "width"});
       const YamlNode cells = grid->at("cells");
@@ -191,7 +191,8 @@ class ScenarioReader {
     }
     if (const auto uptake = model.find("uptake"))
       spec.uptake_per_h = uptake->non_negative_quantity(kRateConstant);
-    if (const auto pool = model.find("cranial_pool")) {
+    const auto pool = model.find("cranial_pool");
+    if (pool) {
       pool->allow_only({"volume", "clearance"});
       if (const auto v = pool->find("volume")) spec.pool_volume_mL = v->positive_quantity(kVolume);
       if (const auto c = pool->find("clearance")) {
@@ -202,7 +203,8 @@ class ScenarioReader {
         }
         spec.pool_clearance_mL_per_h = c->non_negative_quantity(kVolumeRate);
       }
-    } else if (spec.velocity_cm_per_h) {
+    }
+    if (spec.velocity_cm_per_h && !(pool && pool->find("clearance"))) {
       model.at("velocity").fail("a prescribed velocity needs cranial_pool.clearance as well");
     }
     if (const auto tissue = model.find("cord_tissue")) spec.cord_tissue = tissue->boolean();
@@ -282,7 +284,14 @@ class ScenarioReader {
     const auto drugs = root_.find("drugs");
     if (!drugs) return;
     for (const auto& [name, values] : drugs->entries()) {
-      if (library_.contains(name)) continue;
+      if (library_.contains(name)) {
+        if (values.is_map() && values.find("file")) {
+          values.at("file").fail("'" + name +
+                                 "' is a library drug; a drug file defines a drug under a "
+                                 "name of its own");
+        }
+        continue;
+      }
       if (!values.is_map()) {
         values.fail("expected the parameters of drug '" + name + "' as a mapping");
       }
@@ -508,6 +517,12 @@ class ScenarioReader {
         s.catheter_tip_cm = spinal_position(*tip, *s.spinal);
       } else {
         s.catheter_compartment = compartment_for(*tip, s.model);
+        const auto& fluid = s.model.fluid;
+        if (fluid && std::find(fluid->chain.begin(), fluid->chain.end(), s.catheter_compartment) ==
+                         fluid->chain.end()) {
+          tip->fail("the catheter feeds '" + s.catheter_compartment +
+                    "', which is not on the fluid chain of '" + s.model.name + "'");
+        }
       }
     } else if (s.spinal) {
       catheter->at("tip");  // the 1D model needs to know where the tip is
@@ -596,6 +611,12 @@ class ScenarioReader {
               "an injection with a volume needs a duration (e.g. 'duration: 1 min'): the "
               "volume flows in over it");
         }
+        const bool fluid = s.spinal ? !s.spinal->velocity_cm_per_h : s.model.fluid.has_value();
+        if (!fluid) {
+          v->fail(
+              "this model has no CSF fluid balance (a prescribed velocity or explicit flows), "
+              "so an injected volume would change nothing; leave it out");
+        }
       }
       if (const auto site = item.find("site")) {
         if (s.spinal) {
@@ -618,8 +639,9 @@ class ScenarioReader {
     }
   }
 
-  // Between-patient multipliers (virtual populations): every CSF volume and every drug's CSF
-  // elimination rate (and, in the 1D model, the uptake and dispersion) scaled at once.
+  // Between-patient multipliers (virtual populations): every CSF volume (and the meningeal
+  // areas with it), every drug's loss across the meninges (meningeal permeability, or the lumped
+  // rate and the 1D uptake where a model uses them) and, in the 1D model, the dispersion.
   static void apply_variability(const YamlNode& node, Scenario& s) {
     node.allow_only({"csf_volume_factor", "csf_elimination_factor", "dispersion_factor"});
     const auto factor = [&](const char* key) {
@@ -632,7 +654,10 @@ class ScenarioReader {
     const double volume = factor("csf_volume_factor");
     const double elimination = factor("csf_elimination_factor");
     const double dispersion = factor("dispersion_factor");
-    for (auto& c : s.model.compartments) c.volume_mL *= volume;
+    for (auto& c : s.model.compartments) {
+      c.volume_mL *= volume;
+      c.meningeal_area_cm2 *= std::sqrt(volume);  // as the 1D perimeter of a scaled cross-section
+    }
     for (auto& loss : s.model.losses) {
       if (loss.rate_per_h) *loss.rate_per_h *= elimination;
     }

@@ -84,6 +84,15 @@ void validate(const CompartmentModelSpec& spec) {
     }
     if (spec.fluid->chain.size() < 2)
       model_error(spec, "a fluid chain needs at least two compartments");
+    if (!spec.flows.empty() || !spec.losses.empty()) {
+      model_error(spec,
+                  "a fluid chain sets the bulk flows and the drug leaves across the meningeal "
+                  "areas; explicit flows and lumped losses belong to models without one");
+    }
+    if (in_chain.count(spec.catheter_compartment) == 0) {
+      model_error(spec, "the catheter compartment '" + spec.catheter_compartment +
+                            "' is not on the fluid chain");
+    }
     double shares = 0.0;
     for (const auto& c : spec.compartments) {
       if (!(c.spinal_absorption_share >= 0.0 && c.spinal_absorption_share <= 1.0)) {

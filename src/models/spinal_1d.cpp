@@ -67,7 +67,9 @@ SpinalGrid make_grid(const Spinal1DSpec& spec, double tip_cm) {
     for (int j = 0; j <= n; ++j) {
       const double target = total * j / n;
       const auto it = std::lower_bound(cumulative.begin(), cumulative.end(), target);
-      const auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(it - cumulative.begin(), 1));
+      // total·j/n may round above the last cumulative value: clamp to the last interval.
+      const auto k = static_cast<std::size_t>(
+          std::clamp<std::ptrdiff_t>(it - cumulative.begin(), 1, kSamples));
       const double w0 = (target - cumulative[k - 1]) / (cumulative[k] - cumulative[k - 1]);
       grid.faces_cm[static_cast<std::size_t>(j)] = (static_cast<double>(k) - 1.0 + w0) * dx;
     }
@@ -231,20 +233,16 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
     }
   }
 
-  // Losses from every cell: with absorbed CSF (every solute alike) and across the meninges
-  // (drug-specific), or a prescribed uniform uptake.
+  // Losses from every cell: with absorbed CSF (every solute alike; none under a prescribed flow)
+  // and across the meninges (drug-specific), or a prescribed uniform uptake in their place.
   for (int i = 0; i < n; ++i) {
-    double loss_per_h = 0.0;
-    if (spec.uptake_per_h) {
-      loss_per_h = *spec.uptake_per_h;
-    } else {
-      const double width = face(i + 1) - face(i);
-      loss_per_h =
-          (fluid.absorption[static_cast<std::size_t>(i)] +
-           drug.meningeal_permeability_cm_per_h * dural_perimeter_cm(anatomy, centre(i)) * width) /
-          volume(i);
-    }
-    transfer(i, sys.plasma_state, loss_per_h);
+    const double width = face(i + 1) - face(i);
+    const double across_meninges =
+        spec.uptake_per_h
+            ? *spec.uptake_per_h * volume(i)
+            : drug.meningeal_permeability_cm_per_h * dural_perimeter_cm(anatomy, centre(i)) * width;
+    transfer(i, sys.plasma_state,
+             (fluid.absorption[static_cast<std::size_t>(i)] + across_meninges) / volume(i));
   }
 
   // Cord tissue: conductance P·perimeter·overlap with every cell the segment overlaps.

@@ -525,3 +525,25 @@ TEST_CASE("spinal: mass balance closes to 1e-8 with cord tissue and the limited 
     }
   }
 }
+
+// The graded grid's last face comes from total·n/n, which can round above the cumulative
+// density's last value (it did for 120 cells and a tip at 10 cm, reading past the table).
+TEST_CASE("spinal: graded grids have increasing faces from 0 to the canal length at any tip",
+          "[verification][spinal]") {
+  const AnatomyFile file = load_anatomy(models_directory() + "/anatomy/adult.yaml");
+  Spinal1DSpec spec;
+  spec.anatomy = file.anatomy;
+  spec.grid.graded = true;
+  for (const int cells : {40, 120, 160, 333}) {
+    for (double tip = 0.0; tip <= 60.0; tip += 2.5) {
+      spec.grid.cells = cells;
+      const SpinalGrid grid = make_grid(spec, tip);
+      INFO(cells << " cells, tip at " << tip << " cm");
+      REQUIRE(grid.faces_cm.size() == static_cast<std::size_t>(cells) + 1);
+      CHECK(grid.faces_cm.front() == 0.0);
+      CHECK(grid.faces_cm.back() == spec.anatomy.canal_length_cm);
+      for (std::size_t j = 1; j < grid.faces_cm.size(); ++j)
+        CHECK(grid.faces_cm[j] > grid.faces_cm[j - 1]);
+    }
+  }
+}

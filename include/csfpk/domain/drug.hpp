@@ -20,8 +20,8 @@ struct Drug {
   std::string name;
   std::string description;
   // Lumped first-order loss from CSF to blood, 1/h: a one-compartment fit to lumbar samples
-  // that already contains CSF turnover and upward transport. Only models that ask for it by
-  // name use it (reference problem P1, `uptake` in P2); the physiological models never do.
+  // that already contains CSF turnover and upward transport. Only compartment models that ask
+  // for it (`losses: rate: drug`, reference problem P1) use it; the physiological models never do.
   std::optional<double> csf_elimination_rate_per_h;
   // Trans-meningeal permeability (arachnoid, dura) from CSF into the epidural space and blood,
   // cm/h: the drug-specific loss across the wetted wall of the subarachnoid space.

@@ -72,7 +72,7 @@ struct Spinal1DSpec {
   std::optional<LinearTable> velocity_cm_per_h;
   double pool_clearance_mL_per_h = 21.0;
   // Uniform first-order uptake k_b to plasma in every cell instead of the drug's meningeal
-  // permeability ("lumped" when set to the drug's csf_elimination_rate).
+  // permeability (reference problem P2); the absorbed-CSF loss of the fluid balance stays.
   std::optional<double> uptake_per_h;
   double pool_volume_mL = 70.0;
   bool cord_tissue = true;
