@@ -192,13 +192,33 @@ void read_physiology_fields(const YamlNode& node, CsfPhysiology& physiology, boo
   if (const auto l = node.find("injection_mixing_length")) {
     physiology.injection_mixing_length_cm = value(*l).non_negative_quantity(units::kLength);
   }
+  if (const auto c = node.find("circadian")) {
+    // {amplitude: 0.56, peak: 2 h}: production swings by ±amplitude around its mean, highest at
+    // `peak` hours after midnight; amplitude 0 turns the swing off.
+    c->allow_only(with_sources ? std::vector<std::string>{"amplitude", "peak", "source"}
+                               : std::vector<std::string>{"amplitude", "peak"});
+    if (with_sources) c->at("source");
+    Circadian circadian;
+    const YamlNode amplitude = c->at("amplitude");
+    circadian.amplitude = amplitude.non_negative_quantity(units::kDimensionless);
+    if (circadian.amplitude > 1.0) amplitude.fail("expected an amplitude from 0 to 1");
+    if (const auto peak = c->find("peak")) {
+      circadian.peak_h = peak->non_negative_quantity(units::kTime);
+      if (circadian.peak_h >= 24.0) peak->fail("expected a time of day, 0 h to 24 h");
+    }
+    if (circadian.amplitude > 0.0) {
+      physiology.circadian = circadian;
+    } else {
+      physiology.circadian.reset();
+    }
+  }
 }
 }  // namespace
 
 CsfPhysiology load_physiology(const std::string& path) {
   const YamlNode root = YamlNode::load_file(path);
   root.allow_only({"name", "description", "production", "spinal_absorption_fraction",
-                   "injection_mixing_length"});
+                   "injection_mixing_length", "circadian"});
   for (const char* required :
        {"production", "spinal_absorption_fraction", "injection_mixing_length"}) {
     root.at(required);
@@ -209,7 +229,8 @@ CsfPhysiology load_physiology(const std::string& path) {
 }
 
 void apply_physiology_overrides(const YamlNode& node, CsfPhysiology& physiology) {
-  node.allow_only({"production", "spinal_absorption_fraction", "injection_mixing_length"});
+  node.allow_only(
+      {"production", "spinal_absorption_fraction", "injection_mixing_length", "circadian"});
   read_physiology_fields(node, physiology, false);
 }
 

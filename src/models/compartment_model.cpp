@@ -164,7 +164,12 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
     // CSF made in the head flows down the chain to where it is absorbed: the flow into link i
     // from link i + 1 replaces what links 0 … i absorb. The tip inflow q climbs from the
     // catheter's link to the head and leaves with the cranial absorption.
-    RateMatrixBuilder flow_rates;
+    RateMatrixBuilder flow_rates;        // K_q, per mL/h of tip inflow
+    RateMatrixBuilder production_rates;  // K_P, what CSF production drives (also in K)
+    const auto both = [&](int from, int to, double per_hour) {
+      transfer(from, to, per_hour);
+      production_rates.transfer(from, to, per_hour);
+    };
     const auto& chain = spec.fluid->chain;
     const double spinal = spec.fluid->physiology.spinal_absorption_mL_per_h();
     double absorbed_below = 0.0;
@@ -178,16 +183,18 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
       const int link = index.at(chain[i]);
       const int next = index.at(chain[i + 1]);
       const double absorbed = spinal * spec.find(chain[i])->spinal_absorption_share;
-      transfer(link, sys.plasma_state, absorbed / volume(link));
+      both(link, sys.plasma_state, absorbed / volume(link));
       absorbed_below += absorbed;
-      transfer(next, link, absorbed_below / volume(next));
+      both(next, link, absorbed_below / volume(next));
       if (i >= catheter_link) flow_rates.transfer(link, next, 1.0 / volume(link));
     }
     const int head = index.at(chain.back());
-    transfer(head, sys.plasma_state,
-             spec.fluid->physiology.cranial_absorption_mL_per_h() / volume(head));
+    both(head, sys.plasma_state,
+         spec.fluid->physiology.cranial_absorption_mL_per_h() / volume(head));
     flow_rates.transfer(head, sys.plasma_state, 1.0 / volume(head));
     sys.tip_flow_rates = flow_rates.build(sys.size());
+    sys.production_rates = production_rates.build(sys.size());
+    sys.circadian = spec.fluid->physiology.circadian;
   }
   add_disposition_transfers(rates, sys, drug, disposition);
   sys.rates = rates.build(sys.size());

@@ -17,9 +17,12 @@ InputTarget LinearSystem::input(const Route& route) const {
   throw InputError("injection site '" + route.site + "' is not a site of the model");
 }
 
-Eigen::SparseMatrix<double> LinearSystem::rates_at(double tip_flow_mL_per_h) const {
-  if (!has_tip_flow()) return rates;
-  Eigen::SparseMatrix<double> sum = rates + tip_flow_rates * tip_flow_mL_per_h;
+Eigen::SparseMatrix<double> LinearSystem::rates_at(double tip_flow_mL_per_h,
+                                                   double production_factor) const {
+  if (!has_tip_flow() && !has_circadian()) return rates;
+  Eigen::SparseMatrix<double> sum = rates;
+  if (has_tip_flow()) sum += tip_flow_rates * tip_flow_mL_per_h;
+  if (has_circadian()) sum += production_rates * (production_factor - 1.0);
   sum.makeCompressed();
   return sum;
 }

@@ -190,7 +190,8 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
   const DispositionStates disposition = add_disposition_states(sys, drug);
 
   RateMatrixBuilder rates;
-  RateMatrixBuilder flow_rates;  // K_q: per mL/h of tip inflow
+  RateMatrixBuilder flow_rates;        // K_q: per mL/h of tip inflow
+  RateMatrixBuilder production_rates;  // K_P: what CSF production drives (also in K)
   const auto volume = [&](int s) { return sys.volume_mL[static_cast<std::size_t>(s)]; };
   const auto transfer = [&](int from, int to, double per_hour) {
     rates.transfer(from, to, per_hour);
@@ -223,6 +224,7 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
     transfer(above, below, conductance / volume(above));
     carry(rates, below, above, fluid.face_flow[static_cast<std::size_t>(j)]);
     if (fluid.prescribed) continue;
+    carry(production_rates, below, above, fluid.face_flow[static_cast<std::size_t>(j)]);
     carry(flow_rates, below, above, fluid.face_flow_per_tip_flow[static_cast<std::size_t>(j)]);
     // Injection mixing per mL/h of inflow: D_inj = ℓ/A_tip · exp(−(x − tip)²/(2ℓ²)).
     if (mixing_length > 0.0) {
@@ -241,8 +243,9 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
         spec.uptake_per_h
             ? *spec.uptake_per_h * volume(i)
             : drug.meningeal_permeability_cm_per_h * dural_perimeter_cm(anatomy, centre(i)) * width;
-    transfer(i, sys.plasma_state,
-             (fluid.absorption[static_cast<std::size_t>(i)] + across_meninges) / volume(i));
+    const double absorbed = fluid.absorption[static_cast<std::size_t>(i)];
+    transfer(i, sys.plasma_state, (absorbed + across_meninges) / volume(i));
+    production_rates.transfer(i, sys.plasma_state, absorbed / volume(i));
   }
 
   // Cord tissue: conductance P·perimeter·overlap with every cell the segment overlaps.
@@ -262,10 +265,15 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
   }
   // The pool drains with the CSF absorbed in the head; the tip inflow leaves there too.
   transfer(pool, sys.plasma_state, fluid.cranial_absorption / volume(pool));
-  if (!fluid.prescribed) flow_rates.transfer(pool, sys.plasma_state, 1.0 / volume(pool));
+  if (!fluid.prescribed) {
+    flow_rates.transfer(pool, sys.plasma_state, 1.0 / volume(pool));
+    production_rates.transfer(pool, sys.plasma_state, fluid.cranial_absorption / volume(pool));
+  }
   add_disposition_transfers(rates, sys, drug, disposition);
   sys.rates = rates.build(sys.size());
   sys.tip_flow_rates = flow_rates.build(sys.size());
+  sys.production_rates = production_rates.build(sys.size());
+  if (!fluid.prescribed) sys.circadian = spec.physiology.circadian;
 
   sys.site_states = {pool, sys.plasma_state};
   sys.site_names = {"cranial_pool", "plasma"};

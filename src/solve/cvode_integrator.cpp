@@ -76,13 +76,14 @@ class CvodeIntegrator final : public LinearIntegrator {
   }
 
   void start_interval(double t0, double t1, const Eigen::VectorXd& x0, const Eigen::VectorXd& b,
-                      double tip_flow_mL_per_h) override {
+                      const IntervalDrivers& drivers) override {
     input_ = b;
-    if (system_.has_tip_flow() && tip_flow_mL_per_h != flow_) {
-      // Same pattern for every q (rates_at keeps K_q's entries), so KLU's storage still fits;
-      // CVODE re-evaluates the Jacobian after the re-initialisation below.
-      flow_ = tip_flow_mL_per_h;
-      jacobian_pattern_ = with_full_diagonal(system_.rates_at(flow_));
+    if ((system_.has_tip_flow() || system_.has_circadian()) && drivers != drivers_) {
+      // Same pattern for every interval (rates_at keeps K_q's and K_P's entries), so KLU's
+      // storage still fits; CVODE re-evaluates the Jacobian after the re-initialisation below.
+      drivers_ = drivers;
+      jacobian_pattern_ = with_full_diagonal(
+          system_.rates_at(drivers.tip_flow_mL_per_h, drivers.production_factor));
     }
     std::copy(x0.data(), x0.data() + x0.size(), N_VGetArrayPointer(state_.get()));
     check(CVodeReInit(memory_.get(), t0, state_.get()), "CVodeReInit", t0);
@@ -118,7 +119,8 @@ class CvodeIntegrator final : public LinearIntegrator {
     return 0;
   }
 
-  // The Jacobian is K + q K_q itself: copy its compressed columns into CVODE's CSC matrix.
+  // The Jacobian is the interval's K + q K_q + (f − 1) K_P itself: copy its compressed columns into
+  // CVODE's CSC matrix.
   static int jacobian(double /*t*/, N_Vector /*y*/, N_Vector /*fy*/, SUNMatrix jac, void* user_data,
                       N_Vector, N_Vector, N_Vector) {
     const auto& rates = static_cast<const CvodeIntegrator*>(user_data)->jacobian_pattern_;
@@ -161,7 +163,7 @@ class CvodeIntegrator final : public LinearIntegrator {
 
   const LinearSystem& system_;
   Eigen::SparseMatrix<double> jacobian_pattern_;  // K + q K_q with every diagonal stored
-  double flow_ = 0.0;                             // q of the current interval, mL/h
+  IntervalDrivers drivers_;                       // q and f of the current matrix
   Eigen::VectorXd input_;
   mutable Eigen::VectorXd state_copy_;  // scratch for the nonlinear correction
   mutable Eigen::VectorXd correction_;

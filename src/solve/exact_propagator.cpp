@@ -14,13 +14,14 @@ class ExactIntegrator final : public LinearIntegrator {
   explicit ExactIntegrator(const LinearSystem& system) : system_(system) {}
 
   void start_interval(double t0, double /*t1*/, const Eigen::VectorXd& x0, const Eigen::VectorXd& b,
-                      double tip_flow_mL_per_h) override {
+                      const IntervalDrivers& drivers) override {
     time_ = t0;
     state_ = x0;
     input_ = b;
-    if (rates_.size() == 0 || tip_flow_mL_per_h != flow_) {
-      flow_ = tip_flow_mL_per_h;
-      rates_ = Eigen::MatrixXd(system_.rates_at(flow_));
+    if (rates_.size() == 0 || drivers != drivers_) {
+      drivers_ = drivers;
+      rates_ =
+          Eigen::MatrixXd(system_.rates_at(drivers.tip_flow_mL_per_h, drivers.production_factor));
     }
   }
 
@@ -43,7 +44,7 @@ class ExactIntegrator final : public LinearIntegrator {
   // Output grids and bolus schedules repeat a handful of step lengths: keep each one's
   // propagators, bounded so that memory stays small for irregular output times.
   const Propagators& propagators(double step) {
-    const std::pair<double, double> key{step, flow_};
+    const std::pair<double, IntervalDrivers> key{step, drivers_};
     if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
     if (cache_.size() >= kMaxCachedSteps) cache_.clear();
     const Eigen::Index n = rates_.rows();
@@ -56,9 +57,9 @@ class ExactIntegrator final : public LinearIntegrator {
 
   static constexpr std::size_t kMaxCachedSteps = 16;
   const LinearSystem& system_;
-  Eigen::MatrixXd rates_;  // K + q K_q for the current q
-  double flow_ = 0.0;
-  std::map<std::pair<double, double>, Propagators> cache_;  // by (step, q)
+  Eigen::MatrixXd rates_;  // the matrix of the current drivers
+  IntervalDrivers drivers_;
+  std::map<std::pair<double, IntervalDrivers>, Propagators> cache_;  // by (step, q, f)
   double time_ = 0.0;
   Eigen::VectorXd state_;
   Eigen::VectorXd input_;

@@ -22,6 +22,27 @@ bool same_time(double a, double b) {
   return std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a));
 }
 
+// The schedule's breakpoints, plus every full hour when CSF production follows the clock (the
+// solvers hold it at its interval mean, so an hour is the longest step of that approximation).
+std::vector<double> interval_breaks(const LinearSystem& system, const InfusionSchedule& schedule) {
+  std::vector<double> breaks = schedule.breakpoints_h;
+  if (!system.has_circadian()) return breaks;
+  constexpr double kMostHours =
+      1e6;  // 114 years; beyond that the hourly steps alone exhaust memory
+  if (schedule.horizon_h > kMostHours) {
+    throw SolverError(system.drug, 0.0,
+                      "circadian CSF production is resolved hourly; runs longer than 1e6 h are "
+                      "refused (use constant production)");
+  }
+  for (double hour = 1.0; hour < schedule.horizon_h; hour += 1.0) breaks.push_back(hour);
+  std::sort(breaks.begin(), breaks.end());
+  std::vector<double> unique;
+  for (const double t : breaks) {
+    if (unique.empty() || !same_time(unique.back(), t)) unique.push_back(t);
+  }
+  return unique;
+}
+
 class TrajectoryRecorder {
  public:
   TrajectoryRecorder(const LinearSystem& system, const InfusionSchedule& schedule,
@@ -79,8 +100,10 @@ class TrajectoryRecorder {
 
 DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& schedule,
                         const std::vector<double>& output_times_h, const SolverOptions& options) {
-  const auto& breaks = schedule.breakpoints_h;
-  if (breaks.size() < 2) throw SolverError(system.drug, 0.0, "the schedule has no time span");
+  if (schedule.breakpoints_h.size() < 2) {
+    throw SolverError(system.drug, 0.0, "the schedule has no time span");
+  }
+  const std::vector<double> breaks = interval_breaks(system, schedule);
   if (!std::is_sorted(output_times_h.begin(), output_times_h.end()) ||
       (!output_times_h.empty() && (output_times_h.front() < 0.0 ||
                                    output_times_h.back() > schedule.horizon_h * (1 + 1e-12)))) {
@@ -100,27 +123,32 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
                               ? make_exact_integrator(system)
                               : make_cvode_integrator(system, options);
 
-  // Input vector per breakpoint interval for this drug.
+  // Input vector and drivers per interval. A schedule piece may span several intervals when
+  // circadian breakpoints were added.
   const std::size_t intervals = breaks.size() - 1;
+  const auto for_each_interval = [&](double start_h, double end_h, const auto& apply) {
+    const auto after =
+        std::upper_bound(breaks.begin(), breaks.end(), start_h + 1e-12 * std::max(1.0, start_h));
+    auto k = static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
+    for (; k < intervals && breaks[k] < end_h - 1e-12 * std::max(1.0, end_h); ++k) apply(k);
+  };
   std::vector<Eigen::VectorXd> inputs(intervals, Eigen::VectorXd::Zero(system.size()));
   for (const auto& piece : schedule.pieces) {
     if (piece.drug != system.drug) continue;
-    const auto after = std::upper_bound(breaks.begin(), breaks.end(),
-                                        piece.start_h + 1e-12 * std::max(1.0, piece.start_h));
-    const auto k =
-        static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
-    add_dose(inputs[std::min(k, intervals - 1)], system.input(piece.route),
-             piece.mass_rate_ug_per_h);
+    const InputTarget where = system.input(piece.route);
+    for_each_interval(piece.start_h, piece.end_h,
+                      [&](std::size_t k) { add_dose(inputs[k], where, piece.mass_rate_ug_per_h); });
   }
-
-  // Tip inflow per interval (pieces lie between two breakpoints).
-  std::vector<double> tip_flows(intervals, 0.0);
+  std::vector<IntervalDrivers> drivers(intervals);
   for (const auto& piece : schedule.tip_flows) {
-    const auto after = std::upper_bound(breaks.begin(), breaks.end(),
-                                        piece.start_h + 1e-12 * std::max(1.0, piece.start_h));
-    const auto k =
-        static_cast<std::size_t>(std::max<std::ptrdiff_t>(after - breaks.begin() - 1, 0));
-    tip_flows[std::min(k, intervals - 1)] += piece.volume_rate_mL_per_h;
+    for_each_interval(piece.start_h, piece.end_h, [&](std::size_t k) {
+      drivers[k].tip_flow_mL_per_h += piece.volume_rate_mL_per_h;
+    });
+  }
+  if (system.has_circadian()) {
+    for (std::size_t k = 0; k < intervals; ++k) {
+      drivers[k].production_factor = system.circadian->mean_factor(breaks[k], breaks[k + 1]);
+    }
   }
 
   TrajectoryRecorder recorder(system, schedule, output_times_h.size());
@@ -142,7 +170,7 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
     }
     if (k + 1 == breaks.size()) break;
     const double t_end = breaks[k + 1];
-    integrator->start_interval(t, t_end, x, inputs[k], tip_flows[k]);
+    integrator->start_interval(t, t_end, x, inputs[k], drivers[k]);
     while (next_output < output_times_h.size() && output_times_h[next_output] < t_end &&
            !same_time(output_times_h[next_output], t_end)) {
       recorder.record(next_output, output_times_h[next_output],

@@ -10,6 +10,7 @@
 #include "csfpk/io/model_loader.hpp"
 #include "csfpk/models/compartment_model.hpp"
 #include "csfpk/models/spinal_1d.hpp"
+#include "csfpk/solve/simulate.hpp"
 
 using namespace csfpk;
 
@@ -27,12 +28,12 @@ CsfPhysiology default_physiology() {
   return load_physiology(models_directory() + "/physiology/csf.yaml");
 }
 
-// K(q)·x for x = c0·V in the CSF states.
+// K(q, f)·x for x = c0·V in the CSF states.
 Eigen::VectorXd rate_of_uniform(const LinearSystem& system, const std::vector<int>& csf_states,
-                                double q) {
+                                double q, double f = 1.0) {
   Eigen::VectorXd x = Eigen::VectorXd::Zero(system.size());
   for (const int s : csf_states) x[s] = system.volume_mL[static_cast<std::size_t>(s)];  // c0 = 1
-  return system.rates_at(q) * x;
+  return system.rates_at(q, f) * x;
 }
 
 }  // namespace
@@ -109,4 +110,89 @@ TEST_CASE("four regions: the fluid chain closes the balance in every region to 1
       CHECK(rate[static_cast<Eigen::Index>(csf.size() - 1)] == Approx(-production).epsilon(1e-12));
     }
   }
+}
+
+TEST_CASE("circadian production: the flow still closes, and the interval means average to 1",
+          "[verification][fluid]") {
+  CsfPhysiology physiology = default_physiology();
+  physiology.circadian = Circadian{0.56, 2.0};
+  // Exact interval means: over a day they average to the mean production, and the hourly means
+  // bracket the cosine's extremes.
+  double day = 0.0;
+  for (int h = 0; h < 24; ++h) day += physiology.circadian->mean_factor(h, h + 1);
+  CHECK(day / 24.0 == Approx(1.0).epsilon(1e-12));
+  CHECK(physiology.circadian->mean_factor(1.5, 2.5) == Approx(1.0 + 0.56 * 0.99714).epsilon(1e-4));
+  CHECK(physiology.circadian->mean_factor(0.0, 24.0) == Approx(1.0).epsilon(1e-12));
+
+  CompartmentModelSpec spec =
+      load_compartment_model(models_directory() + "/compartments/four_region.yaml");
+  spec.fluid->physiology = physiology;
+  const LinearSystem system = build_compartment_system(spec, inert(), "lumbar");
+  REQUIRE(system.has_circadian());
+  std::vector<int> csf(spec.compartments.size());
+  for (std::size_t i = 0; i < csf.size(); ++i) csf[i] = static_cast<int>(i);
+  const double production = physiology.production_mL_per_h;
+  for (const double f : {0.44, 1.0, 1.56}) {
+    const Eigen::VectorXd rate = rate_of_uniform(system, csf, 0.5, f);
+    INFO("production factor " << f);
+    CHECK(std::abs(rate[0] + 0.5) <= 1e-12 * production);  // only the tip inflow dilutes
+    for (std::size_t i = 1; i + 1 < csf.size(); ++i) {
+      CHECK(std::abs(rate[static_cast<Eigen::Index>(i)]) <= 1e-12 * production);
+    }
+    CHECK(rate[static_cast<Eigen::Index>(csf.size() - 1)] ==
+          Approx(-f * production).epsilon(1e-12));
+  }
+
+  const AnatomyFile file = load_anatomy(models_directory() + "/anatomy/adult.yaml");
+  Spinal1DSpec line;
+  line.anatomy = file.anatomy;
+  line.physiology = physiology;
+  line.grid.cells = 90;
+  line.cord_tissue = false;
+  line.dispersion = DispersionTable{file.dispersion_cm2_per_h, file.dispersion_scale};
+  const SpinalSystem model = build_spinal_system(line, inert(), 18.0);
+  REQUIRE(model.system.has_circadian());
+  std::vector<int> states = model.system.profile_states;
+  states.push_back(model.system.site_states.front());
+  for (const double f : {0.44, 1.56}) {
+    const Eigen::VectorXd rate = rate_of_uniform(model.system, states, 0.0, f);
+    double cells = 0.0;
+    for (const int i : model.system.profile_states) cells = std::max(cells, std::abs(rate[i]));
+    CHECK(cells <= 1e-12 * production);
+    CHECK(rate[model.system.site_states.front()] == Approx(-f * production).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("circadian production: CVODE matches the exact propagator and mass balance closes",
+          "[verification][fluid]") {
+  CompartmentModelSpec spec =
+      load_compartment_model(models_directory() + "/compartments/four_region.yaml");
+  spec.fluid->physiology = default_physiology();
+  spec.fluid->physiology.circadian = Circadian{0.56, 2.0};
+  Drug drug = inert();
+  drug.meningeal_permeability_cm_per_h = 0.012;
+  const LinearSystem system = build_compartment_system(spec, drug, "lumbar");
+  PumpProgram program;
+  program.basal.steps = {{0.0, 0.5 / 24.0}};
+  program.periodic_boluses.push_back({0.05, 0.25, 8.0, 3.5, std::nullopt});  // not on the hour
+  program.reservoir = {20.0, 20.0, {{"inert", 1000.0}}, 0.0, {}};
+  const InfusionSchedule schedule = compile_schedule(program, 72.0);
+  std::vector<double> times;
+  for (double t = 0.0; t <= 72.0; t += 0.75) times.push_back(t);
+  SolverOptions exact;
+  exact.method = SolverMethod::kExact;
+  SolverOptions cvode;
+  cvode.relative_tolerance = 1e-10;
+  cvode.absolute_tolerance_ug_per_mL = 1e-14;
+  const DrugTrajectory a = simulate(system, schedule, times, exact);
+  const DrugTrajectory b = simulate(system, schedule, times, cvode);
+  CHECK(a.mass_balance_relative_error < 1e-9);
+  CHECK(b.mass_balance_relative_error < 1e-9);
+  const double scale = a.concentration_ug_per_mL.cwiseAbs().maxCoeff();
+  CHECK((a.concentration_ug_per_mL - b.concentration_ug_per_mL).cwiseAbs().maxCoeff() <
+        1e-6 * scale);
+  // The swing is visible: cranial CSF on day 3 differs between 02:00 and 18:00.
+  const auto cranial = a.concentration_ug_per_mL.row(3);
+  const auto at = [&](double t) { return cranial(static_cast<Eigen::Index>(t / 0.75)); };
+  CHECK(std::abs(at(66.0) - at(50.25)) > 0.01 * at(66.0));
 }

@@ -1,8 +1,10 @@
 #pragma once
-// An ODE system in drug amounts, dx/dt = (K + q(t) K_q) x + b(t) [+ g(x)], with named
-// observables. K is sparse and constant; q is the fluid entering the CSF at the catheter tip
-// (mL/h, piecewise constant like b) and K_q the transport it adds per mL/h (the flow it drives
-// to the cranial outlet and the mixing it causes around the tip); g is an optional nonlinear
+// An ODE system in drug amounts, dx/dt = (K + q(t) K_q + (f(t) − 1) K_P) x + b(t) [+ g(x)],
+// with named observables. K is sparse and constant; q is the fluid entering the CSF at the
+// catheter tip (mL/h, piecewise constant like b) and K_q the transport it adds per mL/h (the
+// flow it drives to the cranial outlet and the mixing it causes around the tip); f is CSF
+// production relative to its mean (circadian, piecewise constant) and K_P the part of K that
+// the production drives (CSF flows and absorption); g is an optional nonlinear
 // correction (the limited second-order advection flux of the 1D model) whose Jacobian is
 // approximated by K's. The last state is the cumulative eliminated amount (a sink), so that mass
 // balance (delivered = in body + eliminated) can be checked on the solution itself.
@@ -10,9 +12,11 @@
 #include <Eigen/SparseCore>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "csfpk/domain/csf_physiology.hpp"
 #include "csfpk/domain/drug.hpp"
 #include "csfpk/domain/infusion_schedule.hpp"
 
@@ -32,6 +36,10 @@ struct LinearSystem {
   // K_q, per hour per mL/h of tip inflow; column sums zero. Empty (no non-zeros) when the
   // model ignores the volume of what is infused.
   Eigen::SparseMatrix<double> tip_flow_rates;
+  // K_P, the production-driven part of K (at mean production); with `circadian` set the solvers
+  // scale it by f(t) − 1 on each interval.
+  Eigen::SparseMatrix<double> production_rates;
+  std::optional<Circadian> circadian;
   // Volume of each state, mL; concentration = amount / volume for observable states.
   std::vector<double> volume_mL;
   std::vector<int> site_states;         // named observable sites, in output order
@@ -47,8 +55,11 @@ struct LinearSystem {
 
   int size() const { return static_cast<int>(state_names.size()); }
   bool has_tip_flow() const { return tip_flow_rates.nonZeros() > 0; }
-  // K + q K_q, with K_q's pattern kept even where q = 0 (so every q shares one pattern).
-  Eigen::SparseMatrix<double> rates_at(double tip_flow_mL_per_h) const;
+  bool has_circadian() const { return circadian && production_rates.nonZeros() > 0; }
+  // K + q K_q + (f − 1) K_P, keeping K_q's and K_P's patterns even where their factor is zero
+  // (so that every interval shares one pattern).
+  Eigen::SparseMatrix<double> rates_at(double tip_flow_mL_per_h,
+                                       double production_factor = 1.0) const;
   int add_state(std::string name, double volume);
   // Distribution of a dose along `route`; throws InputError for an unknown site.
   InputTarget input(const Route& route) const;

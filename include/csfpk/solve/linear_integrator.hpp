@@ -1,8 +1,10 @@
 #pragma once
-// Advances dx/dt = (K + q K_q) x + b with b and q constant on one breakpoint interval at a time.
+// Advances dx/dt = (K + q K_q + (f − 1) K_P) x + b with b, q and f constant on one breakpoint
+// interval at a time.
 // The driver (simulate) restarts the integrator at every breakpoint, so no step crosses a
 // discontinuity.
 #include <Eigen/Core>
+#include <compare>
 #include <memory>
 
 #include "csfpk/models/linear_system.hpp"
@@ -10,13 +12,21 @@
 
 namespace csfpk {
 
+// What drives the transport on one interval besides the input b.
+struct IntervalDrivers {
+  double tip_flow_mL_per_h = 0.0;  // q
+  double production_factor = 1.0;  // f, CSF production relative to its mean
+  friend bool operator==(const IntervalDrivers&, const IntervalDrivers&) = default;
+  friend auto operator<=>(const IntervalDrivers&, const IntervalDrivers&) = default;
+};
+
 class LinearIntegrator {
  public:
   virtual ~LinearIntegrator() = default;
-  // Starts the interval [t0, t1] from x0 with input b and tip inflow q (mL/h); the integrator
-  // never steps beyond t1.
+  // Starts the interval [t0, t1] from x0 with input b and the interval's drivers; the
+  // integrator never steps beyond t1.
   virtual void start_interval(double t0, double t1, const Eigen::VectorXd& x0,
-                              const Eigen::VectorXd& b, double tip_flow_mL_per_h) = 0;
+                              const Eigen::VectorXd& b, const IntervalDrivers& drivers) = 0;
   // State at t (t0 < t ≤ t1, non-decreasing across calls within the interval).
   virtual Eigen::VectorXd advance_to(double t) = 0;
 };

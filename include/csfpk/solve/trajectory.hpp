@@ -2,10 +2,9 @@
 // What a solve produces for one run: concentrations at every site and output time for every
 // drug, along the canal and in cord tissue for the 1D model, plus the bookkeeping that proves
 // mass is conserved and the per-drug summaries.
+#include <Eigen/Core>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
 
 namespace csfpk {
 
