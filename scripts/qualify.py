@@ -197,6 +197,13 @@ def report(results):
         s = summary(results, role)
         if s:
             lines.append(f"| {role} | {s[0]} | {s[1]} | {s[2]} ({100 * s[2] / s[1]:.0f} %) | {s[3]:.2f} |")
+    test = summary(results, "test")
+    if test:
+        share = test[2] / test[1]
+        lines += ["", "Targets on the test studies: at least 80 % of observations within 2-fold — "
+                  + ("met" if share >= 0.8 else f"**not met** ({100 * share:.0f} %)")
+                  + "; GMFE at most 2 — " + ("met" if test[3] <= 2.0 else f"**not met** ({test[3]:.2f})")
+                  + ". Where the model misses and why: `docs/model.md`, Limits."]
     lines += ["", "## Per study", "", "| study | set | observations | GMFE |", "|---|---|---|---|"]
     for sid, role, rows in results:
         lines.append(f"| {sid} | {role} | {len(rows)} | {gmfe(rows):.2f} |")
