@@ -162,7 +162,7 @@ class CvodeIntegrator final : public LinearIntegrator {
   }
 
   const LinearSystem& system_;
-  Eigen::SparseMatrix<double> jacobian_pattern_;  // K + q K_q with every diagonal stored
+  Eigen::SparseMatrix<double> jacobian_pattern_;  // K + q K_q + (f − 1) K_P, every diagonal stored
   IntervalDrivers drivers_;                       // q and f of the current matrix
   Eigen::VectorXd input_;
   mutable Eigen::VectorXd state_copy_;  // scratch for the nonlinear correction

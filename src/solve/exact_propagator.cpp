@@ -1,5 +1,6 @@
-// Exact propagation of dx/dt = K x + b by the matrix exponential: with
-//   exp([[K, I], [0, 0]]·Δt) = [[Φ, Γ], [0, I]],  Φ = exp(KΔt),  Γ = ∫₀^Δt exp(Ks) ds,
+// Exact propagation of dx/dt = M x + b, M = K + q K_q + (f − 1) K_P on the interval, by the
+// matrix exponential: with
+//   exp([[M, I], [0, 0]]·Δt) = [[Φ, Γ], [0, I]],  Φ = exp(MΔt),  Γ = ∫₀^Δt exp(Ms) ds,
 // x(t + Δt) = Φ x(t) + Γ b. Independent of CVODE, so it serves as the reference solution.
 #include <map>
 #include <unsupported/Eigen/MatrixFunctions>

@@ -1,7 +1,7 @@
 #pragma once
 // The 1D advection–dispersion model of the spinal CSF (design.md, "Physics in one place"):
 //
-//   ∂(A c)/∂t + ∂/∂x [Q c − A D ∂c/∂x] = − q_abs c − P_m p (c − 0) − P_t (c − c_t/K_p) + s(x, t)
+//   ∂(A c)/∂t + ∂/∂x [Q c − A D ∂c/∂x] = − q_abs c − P_m p c − P_t (c − c_t/K_p) + s(x, t)
 //
 // by finite volumes (method of lines) on a uniform or tip-graded grid, with a well-mixed cranial
 // pool at x = L, one cord-tissue compartment per cord segment, and plasma. The net flow Q(x)
