@@ -902,6 +902,40 @@ double InfusionSchedule::delivered_ug(const std::string& drug, const Route& rout
   return delivered(*this, drug, &route, t_h);
 }
 
+std::vector<double> InfusionSchedule::delivered_ug(
+    const std::string& drug, const std::vector<double>& sorted_times_h) const {
+  // Pieces lie between consecutive breakpoints, so sorted by end the ones still running at t are
+  // exactly those right after the completed ones whose start is before t.
+  std::vector<const RatePiece*> mine;
+  for (const RatePiece& piece : pieces) {
+    if (piece.drug == drug) mine.push_back(&piece);
+  }
+  std::stable_sort(mine.begin(), mine.end(),
+                   [](const RatePiece* a, const RatePiece* b) { return a->end_h < b->end_h; });
+  std::vector<double> out;
+  out.reserve(sorted_times_h.size());
+  double completed = 0.0;
+  std::size_t next_piece = 0;
+  double given = 0.0;
+  std::size_t next_impulse = 0;
+  for (const double t : sorted_times_h) {
+    for (; next_piece < mine.size() && mine[next_piece]->end_h <= t; ++next_piece) {
+      completed += mine[next_piece]->mass_rate_ug_per_h *
+                   (mine[next_piece]->end_h - mine[next_piece]->start_h);
+    }
+    double running = 0.0;
+    for (std::size_t k = next_piece; k < mine.size() && mine[k]->start_h < t; ++k) {
+      running += mine[k]->mass_rate_ug_per_h * (t - mine[k]->start_h);
+    }
+    for (; next_impulse < impulses.size() && impulses[next_impulse].time_h <= t + tol(t);
+         ++next_impulse) {
+      if (impulses[next_impulse].drug == drug) given += impulses[next_impulse].mass_ug;
+    }
+    out.push_back(completed + running + given);
+  }
+  return out;
+}
+
 double InfusionSchedule::reservoir_mL_at(double t_h) const {
   if (reservoir.empty()) return 0.0;
   // First sample after t_h; the one before it holds the after-jump value at its own time.

@@ -66,10 +66,11 @@ class TrajectoryRecorder {
     const double eliminated = x[system_.eliminated_state];
     result_.eliminated_ug.push_back(eliminated);
     result_.in_body_ug.push_back(x.sum() - eliminated);
-    result_.delivered_ug.push_back(schedule_.delivered_ug(system_.drug, t));
+    times_h_.push_back(t);
   }
 
   DrugTrajectory finish() {
+    result_.delivered_ug = schedule_.delivered_ug(system_.drug, times_h_);
     double worst = 0.0;
     double scale = 0.0;
     for (std::size_t i = 0; i < result_.delivered_ug.size(); ++i) {
@@ -94,6 +95,7 @@ class TrajectoryRecorder {
   const LinearSystem& system_;
   const InfusionSchedule& schedule_;
   DrugTrajectory result_;
+  std::vector<double> times_h_;
 };
 
 }  // namespace

@@ -70,6 +70,16 @@ TEST_CASE("schedule: flex program with periodic boluses delivers its analytic in
     // Inside a bolus: basal (day) + 0.01 mL / 5 min.
     CHECK(rate_at(schedule, 9.0 + 1.0 / 60.0) ==
           Approx((0.6 / 24.0 + 0.01 * 12.0) * concentration).epsilon(kRelative));
+    // The one-pass query over many times agrees with the single-time one everywhere, inside
+    // boluses and at breakpoints included.
+    std::vector<double> times;
+    for (double t = 0.0; t <= horizon; t += 1.0 / 12.0) times.push_back(t);
+    const std::vector<double> many = schedule.delivered_ug("morphine", times);
+    REQUIRE(many.size() == times.size());
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      CHECK(many[i] == Approx(schedule.delivered_ug("morphine", times[i])).epsilon(kRelative));
+    }
+    CHECK(schedule.delivered_ug("clonidine", times).back() == 0.0);
   }
   SECTION("pump rate error scales everything") {
     program.rate_multiplier = 1.03;

@@ -91,6 +91,10 @@ struct InfusionSchedule {
   double delivered_ug(const std::string& drug, double t_h) const;
   // Same, restricted to one route.
   double delivered_ug(const std::string& drug, const Route& route, double t_h) const;
+  // delivered_ug(drug, t) at every time of `sorted_times_h` (non-decreasing), in one pass over
+  // the pieces instead of one per time.
+  std::vector<double> delivered_ug(const std::string& drug,
+                                   const std::vector<double>& sorted_times_h) const;
   // Reservoir volume at t_h by linear interpolation of `reservoir`; at a sample time, the value
   // after any jump there.
   double reservoir_mL_at(double t_h) const;
