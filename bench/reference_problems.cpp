@@ -9,7 +9,8 @@
 #include <vector>
 
 #include "csfpk/io/data_paths.hpp"
-#include "csfpk/io/run.hpp"
+#include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/pipeline.hpp"
 #include "csfpk/version.hpp"
 
 using namespace csfpk;
@@ -32,24 +33,29 @@ double median_seconds(const Scenario& scenario, int repeats) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::string out = argc > 1 ? argv[1] : std::string(CSFPK_SOURCE_DIR) + "/bench/results/reference_problems.json";
+  const std::string out =
+      argc > 1 ? argv[1] : std::string(CSFPK_SOURCE_DIR) + "/bench/results/reference_problems.json";
   const std::string root = CSFPK_SOURCE_DIR;
   std::ofstream json(out);
   json << "{\n  \"csfpk_version\": \"" << kVersion << "\",\n  \"results\": [\n";
   bool first = true;
   const auto emit = [&](const std::string& name, double seconds) {
     std::cout << name << ": " << seconds * 1000.0 << " ms\n";
-    json << (first ? "" : ",\n") << "    {\"case\": \"" << name << "\", \"seconds\": " << seconds << "}";
+    json << (first ? "" : ",\n") << "    {\"case\": \"" << name << "\", \"seconds\": " << seconds
+         << "}";
     first = false;
   };
   Scenario p1 = load_scenario(root + "/scenarios/reference/p1.yaml", {}, models_directory());
+  p1.solver.method = SolverMethod::kCvode;
   emit("P1 nominal, cvode (4 drugs, 28 days, 2689 outputs)", median_seconds(p1, 5));
   p1.solver.method = SolverMethod::kExact;
   emit("P1 nominal, exact", median_seconds(p1, 5));
   for (const int cells : {50, 100, 200, 400, 800, 1600, 3200}) {
-    const Scenario p2 = load_scenario(root + "/scenarios/reference/p2.yaml",
-                                      {"model.grid.cells=" + std::to_string(cells)}, models_directory());
-    emit("P2 N=" + std::to_string(cells) + ", cvode rtol 1e-6", median_seconds(p2, cells > 800 ? 1 : 3));
+    const Scenario p2 =
+        load_scenario(root + "/scenarios/reference/p2.yaml",
+                      {"model.grid.cells=" + std::to_string(cells)}, models_directory());
+    emit("P2 N=" + std::to_string(cells) + ", cvode rtol 1e-6",
+         median_seconds(p2, cells > 800 ? 1 : 3));
   }
   json << "\n  ]\n}\n";
   std::cout << "wrote " << out << "\n";

@@ -32,8 +32,8 @@
 #include "csfpk/core/text.hpp"
 #include "csfpk/io/data_paths.hpp"
 #include "csfpk/io/result_writer.hpp"
-#include "csfpk/io/run.hpp"
-#include "csfpk/io/scenario.hpp"
+#include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/pipeline.hpp"
 #include "csfpk/version.hpp"
 
 namespace py = pybind11;

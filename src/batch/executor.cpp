@@ -20,8 +20,10 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/io/result_writer.hpp"
-#include "csfpk/io/run.hpp"
+#include "csfpk/io/scenario_loader.hpp"
 #include "csfpk/io/yaml_node.hpp"
+#include "csfpk/run/pipeline.hpp"
+#include "direct_setter.hpp"
 
 namespace csfpk::batch {
 namespace {
@@ -162,6 +164,41 @@ std::string failure_message(const std::exception& e) {
 
 }  // namespace
 
+RunMaker::RunMaker(const RunPlan& plan, const ScenarioTemplate& base) : plan_(plan), base_(base) {
+  bool all_direct = true;
+  for (const Factor& factor : plan.spec().factors) {
+    setters_.push_back(direct_setter(factor, base));
+    all_direct = all_direct && setters_.back().has_value();
+  }
+  if (all_direct) {
+    // Direct setters never touch the pump program or the duration.
+    base_delivery_ = std::make_shared<const InfusionSchedule>(
+        compile_schedule(base.base().program, base.base().duration_h));
+  }
+}
+
+Problem RunMaker::problem(std::uint64_t run) const {
+  return compile((*this)(run), base_delivery_);
+}
+
+Scenario RunMaker::operator()(std::uint64_t run) const {
+  const std::vector<FactorValue> values = plan_.values(run);
+  const std::vector<Factor>& factors = plan_.spec().factors;
+  std::vector<std::string> through_yaml;
+  for (std::size_t f = 0; f < factors.size(); ++f) {
+    if (!setters_[f]) through_yaml.push_back(factors[f].path + "=" + values[f].text);
+  }
+  Scenario scenario = base_.with(through_yaml);
+  for (std::size_t f = 0; f < factors.size(); ++f) {
+    if (setters_[f] && !(*setters_[f])(scenario, values[f].text)) {
+      // A value the direct path does not take: the YAML path gives the error (or, should the
+      // two ever disagree, the authoritative result).
+      return base_.with(plan_.overrides_without_base(run));
+    }
+  }
+  return scenario;
+}
+
 std::string human_bytes(double bytes) {
   std::ostringstream out;
   out << std::setprecision(3);
@@ -221,16 +258,16 @@ CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::s
   const RunPlan plan(spec);
   // The base scenario, loaded once up front: a broken base is an input error before any run,
   // and it fixes the drugs, sites and time grid every run shares.
-  Scenario base = load_scenario(spec.base_path, spec.base_overrides, models_dir, limits);
+  auto base = std::make_shared<const ScenarioTemplate>(
+      spec.base_path, spec.base_overrides, std::make_shared<const ModelLibrary>(models_dir),
+      limits);
   std::vector<std::string> warnings;
   for (const Factor& factor : spec.factors) {
     std::vector<std::string> failures;
     const std::vector<std::string> values = values_to_check(factor);
     for (const std::string& value : values) {
-      std::vector<std::string> one = spec.base_overrides;
-      one.push_back(factor.path + "=" + value);
       try {
-        (void)load_scenario(spec.base_path, one, models_dir, limits);
+        (void)base->with({factor.path + "=" + value});
       } catch (const InputError& e) {
         // The factor arrives as an override: name the field it reached, not the override.
         const std::string cause =
@@ -251,7 +288,7 @@ CheckedSweep check_sweep(const std::string& sweep_path, const std::vector<std::s
                          " (runs at such values are recorded as failed)");
     }
   }
-  SweepShape shape = probe_shape(base, spec.outputs);
+  SweepShape shape = probe_shape(base->base(), spec.outputs);
   const double bytes = estimate_file_bytes(spec, shape, plan.size());
   return CheckedSweep{std::move(spec), std::move(base), std::move(shape),
                       plan.size(),     bytes,           std::move(warnings)};
@@ -264,8 +301,9 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
       check_sweep(options.sweep_path, options.sweep_overrides, options.models_dir, limits);
   const SweepSpec& spec = checked.spec;
   const RunPlan plan(spec);
-  const Scenario& base = checked.base;
+  const ScenarioTemplate& base = *checked.base;
   const SweepShape& shape = checked.shape;
+  const RunMaker make_run(plan, base);
 
   SweepOutcome outcome;
   outcome.runs = plan.size();
@@ -317,7 +355,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
                     "replace it");
     }
     SweepProvenance provenance{options.csfpk_version, options.command_line, options.created_utc,
-                               base.text};
+                               base.base().text};
     file.emplace(SweepFile::create(options.output, plan, shape, provenance, options.shard));
   }
 
@@ -405,10 +443,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
     const auto t0 = Clock::now();
     RunResult result;
     try {
-      const Scenario scenario =
-          load_scenario(spec.base_path, plan.overrides(run), options.models_dir, limits);
-      const RunRecord record = run_scenario(scenario, Provenance{});
-      result = summarize_run(run, record, shape);
+      result = summarize_run(run, solve_trajectory(make_run.problem(run)), shape);
     } catch (const std::exception& e) {
       result = failed_result(run, failure_message(e), shape);
     }

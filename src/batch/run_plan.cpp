@@ -169,6 +169,12 @@ std::vector<FactorValue> RunPlan::values(std::uint64_t run) const {
 
 std::vector<std::string> RunPlan::overrides(std::uint64_t run) const {
   std::vector<std::string> out = spec_.base_overrides;
+  for (std::string& o : overrides_without_base(run)) out.push_back(std::move(o));
+  return out;
+}
+
+std::vector<std::string> RunPlan::overrides_without_base(std::uint64_t run) const {
+  std::vector<std::string> out;
   const std::vector<FactorValue> v = values(run);
   for (std::size_t f = 0; f < v.size(); ++f) out.push_back(spec_.factors[f].path + "=" + v[f].text);
   return out;

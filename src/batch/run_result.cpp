@@ -5,8 +5,8 @@
 #include <limits>
 
 #include "csfpk/core/errors.hpp"
-#include "csfpk/models/compartment_model.hpp"
-#include "csfpk/models/spinal_1d.hpp"
+#include "csfpk/run/model_type.hpp"
+#include "csfpk/run/site_summaries.hpp"
 
 namespace csfpk::batch {
 namespace {
@@ -56,21 +56,14 @@ SweepShape probe_shape(const Scenario& base, const OutputSpec& outputs) {
   shape.outputs = outputs;
   for (const auto& [name, drug] : base.drugs) shape.drugs.push_back(name);
   if (!base.drugs.empty()) {
-    const Drug& drug = base.drugs.begin()->second;
     // Building the system is cheap next to solving it, and names the sites exactly as the run
     // will.
-    if (base.spinal) {
-      const SpinalSystem spinal = build_spinal_system(*base.spinal, drug, base.catheter_tip_cm);
-      shape.spinal = true;
-      shape.sites = spinal.system.site_names;
-      for (const auto& level : base.spinal->anatomy.levels) shape.levels.push_back(level.label);
-      for (const CordSegment* segment : spinal.tissue_segments) {
-        shape.segments.push_back(segment->label);
-      }
-    } else {
-      shape.sites =
-          build_compartment_system(base.model, drug, base.catheter_compartment).site_names;
-    }
+    const Scenario varied = apply_variability(base);
+    const ModelInstance instance = model_type(varied).build(varied, varied.drugs.begin()->second);
+    shape.sites = instance.axes.sites;
+    shape.spinal = !instance.axes.positions_cm.empty();
+    shape.levels = instance.axes.levels;
+    shape.segments = instance.axes.segments;
   }
   if (outputs.time_series) {
     // k·Δt rather than accumulated sums, so the grid has no drift.
@@ -104,8 +97,7 @@ RunResult failed_result(std::uint64_t run, std::string status, const SweepShape&
   return r;
 }
 
-RunResult summarize_run(std::uint64_t run, const RunRecord& record, const SweepShape& shape) {
-  const Trajectory& traj = record.trajectory;
+RunResult summarize_run(std::uint64_t run, const Trajectory& traj, const SweepShape& shape) {
   std::vector<std::string> drugs;
   for (const auto& d : traj.drugs) drugs.push_back(d.drug);
   require_same("drugs", shape.drugs, drugs);
@@ -116,26 +108,15 @@ RunResult summarize_run(std::uint64_t run, const RunRecord& record, const SweepS
   }
   RunResult r;
   r.run = run;
-  r.status = record.status;
   const std::vector<double>& t = traj.times_h;
-  const double span = t.empty() ? 0.0 : t.back() - t.front();
   for (const DrugTrajectory& drug : traj.drugs) {
     const Eigen::MatrixXd& c = drug.concentration_ug_per_mL;
+    // The figures `csfpk run` prints, so a sweep and a single run agree.
+    const SiteSummaries figures = site_summaries(t, c);
     for (Eigen::Index s = 0; s < c.rows(); ++s) {
-      // Peak over the samples, trapezoidal AUC and its time average: the figures `csfpk run`
-      // prints, so a sweep and a single run agree.
-      double peak = -std::numeric_limits<double>::infinity();
-      double area = 0.0;
-      for (Eigen::Index i = 0; i < c.cols(); ++i) {
-        peak = std::max(peak, c(s, i));
-        if (i > 0) {
-          area += 0.5 * (c(s, i) + c(s, i - 1)) *
-                  (t[static_cast<std::size_t>(i)] - t[static_cast<std::size_t>(i - 1)]);
-        }
-      }
-      r.peak.push_back(c.cols() > 0 ? peak : kNaN);
-      r.auc.push_back(area);
-      r.mean.push_back(span > 0.0 ? area / span : (c.cols() > 0 ? c(s, 0) : kNaN));
+      r.peak.push_back(figures.peak_ug_per_mL[s]);
+      r.auc.push_back(figures.auc_ug_h_per_mL[s]);
+      r.mean.push_back(figures.mean_ug_per_mL[s]);
     }
     r.mass_balance.push_back(drug.mass_balance_relative_error);
     if (shape.spinal) {

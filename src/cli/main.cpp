@@ -19,8 +19,11 @@
 #include "csfpk/io/data_paths.hpp"
 #include "csfpk/io/drug_library.hpp"
 #include "csfpk/io/result_writer.hpp"
-#include "csfpk/io/run.hpp"
+#include "csfpk/io/scenario_loader.hpp"
 #include "csfpk/io/yaml_node.hpp"
+#include "csfpk/run/pipeline.hpp"
+#include "csfpk/run/site_summaries.hpp"
+#include "csfpk/run/solver_report.hpp"
 #include "csfpk/version.hpp"
 #include "sweep_commands.hpp"
 #include "verify_command.hpp"
@@ -171,19 +174,14 @@ void print_run_summary(const RunRecord& record) {
     std::cout << "  " << drug.drug << "  (delivered " << std::setprecision(5) << delivered / 1000.0
               << " mg, mass balance error " << std::setprecision(2)
               << drug.mass_balance_relative_error << ")\n";
+    std::cout << "    solved by " << describe(drug).substr(drug.drug.size() + 2) << "\n";
+    const SiteSummaries figures = site_summaries(traj.times_h, drug.concentration_ug_per_mL);
     for (std::size_t s = 0; s < traj.sites.size(); ++s) {
-      const auto row = drug.concentration_ug_per_mL.row(static_cast<Eigen::Index>(s));
-      double area = 0.0;
-      for (Eigen::Index i = 1; i < row.size(); ++i) {
-        area += 0.5 * (row[i] + row[i - 1]) *
-                (traj.times_h[static_cast<std::size_t>(i)] -
-                 traj.times_h[static_cast<std::size_t>(i - 1)]);
-      }
-      const double span = traj.times_h.back() - traj.times_h.front();
+      const auto i = static_cast<Eigen::Index>(s);
       std::cout << "    " << std::left << std::setw(static_cast<int>(site_width)) << traj.sites[s]
-                << std::right << " peak " << std::setw(14) << format_concentration(row.maxCoeff())
-                << "   mean " << std::setw(14)
-                << format_concentration(span > 0 ? area / span : row[0]) << "\n";
+                << std::right << " peak " << std::setw(14)
+                << format_concentration(figures.peak_ug_per_mL[i]) << "   mean " << std::setw(14)
+                << format_concentration(figures.mean_ug_per_mL[i]) << "\n";
     }
     if (!traj.positions_cm.empty()) print_canal_summary(traj, drug);
   }

@@ -1,6 +1,7 @@
 #include "csfpk/io/drug_library.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "csfpk/core/errors.hpp"
@@ -19,39 +20,64 @@ const std::vector<std::string> kParameterNames{
 const std::vector<std::string> kRequiredParameters{"meningeal_permeability", "plasma_volume",
                                                    "plasma_clearance", "molecular_diffusivity"};
 
+// How each parameter is read: its dimension, whether zero is allowed, and where it goes.
+struct ParameterRule {
+  const char* name;
+  units::Dimension dimension;
+  bool zero_allowed;
+  void (*assign)(Drug&, double);
+};
+
+const std::vector<ParameterRule>& parameter_rules() {
+  using namespace units;
+  static const std::vector<ParameterRule> rules{
+      {"csf_elimination_rate", kRateConstant, true,
+       [](Drug& d, double v) { d.csf_elimination_rate_per_h = v; }},
+      {"meningeal_permeability", kVelocity, true,
+       [](Drug& d, double v) { d.meningeal_permeability_cm_per_h = v; }},
+      {"plasma_volume", kVolume, false, [](Drug& d, double v) { d.plasma_volume_mL = v; }},
+      {"plasma_clearance", kVolumeRate, true,
+       [](Drug& d, double v) { d.plasma_clearance_mL_per_h = v; }},
+      {"peripheral_volume", kVolume, false,
+       [](Drug& d, double v) {
+         if (!d.peripheral) d.peripheral.emplace();
+         d.peripheral->volume_mL = v;
+       }},
+      {"peripheral_clearance", kVolumeRate, true,
+       [](Drug& d, double v) {
+         if (!d.peripheral) d.peripheral.emplace();
+         d.peripheral->intercompartmental_clearance_mL_per_h = v;
+       }},
+      {"molecular_diffusivity", kDiffusivity, false,
+       [](Drug& d, double v) { d.molecular_diffusivity_cm2_per_h = v; }},
+      {"max_concentration", kConcentration, false,
+       [](Drug& d, double v) { d.max_concentration_ug_per_mL = v; }},
+      {"max_daily_dose", kMassRate, false,
+       [](Drug& d, double v) { d.max_daily_dose_ug = v * 24.0; }},
+      {"cord_permeability", kVelocity, true,
+       [](Drug& d, double v) { d.cord_permeability_cm_per_h = v; }},
+      {"cord_partition", kDimensionless, false, [](Drug& d, double v) { d.cord_partition = v; }},
+      {"cord_clearance", kRateConstant, true,
+       [](Drug& d, double v) { d.cord_clearance_per_h = v; }},
+      {"effective_concentration", kConcentration, false,
+       [](Drug& d, double v) { d.effective_concentration_ug_per_mL = v; }},
+  };
+  return rules;
+}
+
+const ParameterRule* rule_for(const std::string& name) {
+  for (const ParameterRule& rule : parameter_rules()) {
+    if (name == rule.name) return &rule;
+  }
+  return nullptr;
+}
+
 // Sets one named parameter from a quantity node.
 void set_parameter(Drug& drug, const std::string& name, const YamlNode& value) {
-  using namespace units;
-  if (name == "csf_elimination_rate") {
-    drug.csf_elimination_rate_per_h = value.non_negative_quantity(kRateConstant);
-  } else if (name == "meningeal_permeability") {
-    drug.meningeal_permeability_cm_per_h = value.non_negative_quantity(kVelocity);
-  } else if (name == "plasma_volume") {
-    drug.plasma_volume_mL = value.positive_quantity(kVolume);
-  } else if (name == "plasma_clearance") {
-    drug.plasma_clearance_mL_per_h = value.non_negative_quantity(kVolumeRate);
-  } else if (name == "peripheral_volume") {
-    if (!drug.peripheral) drug.peripheral.emplace();
-    drug.peripheral->volume_mL = value.positive_quantity(kVolume);
-  } else if (name == "peripheral_clearance") {
-    if (!drug.peripheral) drug.peripheral.emplace();
-    drug.peripheral->intercompartmental_clearance_mL_per_h =
-        value.non_negative_quantity(kVolumeRate);
-  } else if (name == "molecular_diffusivity") {
-    drug.molecular_diffusivity_cm2_per_h = value.positive_quantity(kDiffusivity);
-  } else if (name == "max_concentration") {
-    drug.max_concentration_ug_per_mL = value.positive_quantity(kConcentration);
-  } else if (name == "max_daily_dose") {
-    drug.max_daily_dose_ug = value.positive_quantity(kMassRate) * 24.0;
-  } else if (name == "cord_permeability") {
-    drug.cord_permeability_cm_per_h = value.non_negative_quantity(kVelocity);
-  } else if (name == "cord_partition") {
-    drug.cord_partition = value.positive_quantity(kDimensionless);
-  } else if (name == "cord_clearance") {
-    drug.cord_clearance_per_h = value.non_negative_quantity(kRateConstant);
-  } else if (name == "effective_concentration") {
-    drug.effective_concentration_ug_per_mL = value.positive_quantity(kConcentration);
-  }
+  const ParameterRule* rule = rule_for(name);
+  if (rule == nullptr) return;
+  rule->assign(drug, rule->zero_allowed ? value.non_negative_quantity(rule->dimension)
+                                        : value.positive_quantity(rule->dimension));
 }
 
 void check_complete(const Drug& drug, const YamlNode& where) {
@@ -118,6 +144,24 @@ void apply_drug_overrides(Drug& drug, const YamlNode& overrides) {
     drug.sources[name] = "scenario override";
   }
   check_complete(drug, overrides);
+}
+
+bool try_drug_override(Drug& drug, const std::string& name, std::string_view quantity) {
+  const ParameterRule* rule = rule_for(name);
+  if (rule == nullptr) return false;
+  double value = 0.0;
+  try {
+    value = units::parse_as(quantity, rule->dimension);
+  } catch (const std::exception&) {
+    return false;
+  }
+  if (!std::isfinite(value) || value < 0.0 || (value == 0.0 && !rule->zero_allowed)) return false;
+  Drug changed = drug;
+  rule->assign(changed, value);
+  if (changed.peripheral && changed.peripheral->volume_mL <= 0.0) return false;
+  changed.sources[name] = "scenario override";
+  drug = std::move(changed);
+  return true;
 }
 
 DrugLibrary DrugLibrary::load(const std::string& models_dir) {

@@ -18,6 +18,7 @@
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/units.hpp"
 #include "csfpk/io/h5_file.hpp"
+#include "csfpk/run/solver_report.hpp"
 
 namespace csfpk {
 namespace {
@@ -234,6 +235,9 @@ void write_root_attributes(hid_t file, const RunRecord& record) {
   h5::set_attribute(file, "created", p.created_utc);
   h5::set_attribute(file, "status", record.status);
   h5::set_attribute(file, "warnings", join_lines(record.warnings));
+  std::vector<std::string> solver;
+  for (const DrugTrajectory& d : record.trajectory.drugs) solver.push_back(describe(d));
+  h5::set_attribute(file, "solver", join_lines(solver));
 }
 
 // netCDF-C's marker for a dimension that has no coordinate variable: the dimension scale's

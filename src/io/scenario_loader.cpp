@@ -1,3 +1,5 @@
+#include "csfpk/io/scenario_loader.hpp"
+
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -5,14 +7,15 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <mutex>
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/text.hpp"
 #include "csfpk/domain/vertebral_level.hpp"
 #include "csfpk/io/drug_library.hpp"
+#include "csfpk/io/model_library.hpp"
 #include "csfpk/io/model_loader.hpp"
-#include "csfpk/io/scenario.hpp"
 #include "csfpk/io/yaml_node.hpp"
 
 namespace csfpk {
@@ -42,13 +45,9 @@ std::string read_text(const std::string& path) {
 
 class ScenarioReader {
  public:
-  ScenarioReader(const YamlNode& root, const std::string& models_dir, const std::string& file,
+  ScenarioReader(const YamlNode& root, const ModelLibrary& library, const std::string& file,
                  const LoadLimits& limits)
-      : root_(root),
-        models_dir_(models_dir),
-        file_(file),
-        library_(DrugLibrary::load(models_dir)),
-        limits_(limits) {}
+      : root_(root), models_(library), library_(library.drugs()), file_(file), limits_(limits) {}
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
@@ -72,7 +71,7 @@ class ScenarioReader {
     if (const auto injections = root_.find("injections")) read_injections(*injections, s);
     collect_drugs(s);
     check_lumped_rates(s);
-    if (const auto variability = root_.find("variability")) apply_variability(*variability, s);
+    if (const auto variability = root_.find("variability")) read_variability(*variability, s);
     read_output(s);
     if (const auto solver = root_.find("solver")) read_solver(*solver, s.solver);
     return s;
@@ -91,7 +90,7 @@ class ScenarioReader {
     }
     model.allow_only({"type", "compartments", "physiology"});
     const YamlNode compartments = model.at("compartments");
-    s.model = load_compartment_model(
+    s.model = models_.compartment_model(
         model_file(compartments.text(), compartments, "compartments").string());
     s.catheter_compartment = s.model.catheter_compartment;
     if (s.model.fluid) {
@@ -108,12 +107,12 @@ class ScenarioReader {
     if (path.extension() == ".yaml") {
       if (path.is_relative()) path = fs::path(file_).parent_path() / path;
     } else {
-      path = fs::path(models_dir_) / folder / (name + ".yaml");
+      path = fs::path(models_.directory()) / folder / (name + ".yaml");
     }
     std::error_code ec;
     if (!fs::exists(path, ec)) {
       std::vector<std::string> known;
-      for (const auto& entry : fs::directory_iterator(fs::path(models_dir_) / folder, ec)) {
+      for (const auto& entry : fs::directory_iterator(fs::path(models_.directory()) / folder, ec)) {
         known.push_back(entry.path().stem().string());
       }
       std::sort(known.begin(), known.end());
@@ -128,7 +127,8 @@ class ScenarioReader {
 
   // The default CSF physiology (models/physiology/csf.yaml) with the scenario's changes.
   CsfPhysiology physiology(const YamlNode& model) const {
-    CsfPhysiology p = load_physiology((fs::path(models_dir_) / "physiology" / "csf.yaml").string());
+    CsfPhysiology p =
+        models_.physiology((fs::path(models_.directory()) / "physiology" / "csf.yaml").string());
     if (const auto changes = model.find("physiology")) apply_physiology_overrides(*changes, p);
     return p;
   }
@@ -138,9 +138,9 @@ class ScenarioReader {
                       "cranial_pool", "cord_tissue", "source_width", "physiology"});
     const auto anatomy_node = model.find("anatomy");
     const AnatomyFile anatomy =
-        load_anatomy(model_file(anatomy_node ? anatomy_node->text() : "adult",
-                                anatomy_node.value_or(model), "anatomy")
-                         .string());
+        models_.anatomy(model_file(anatomy_node ? anatomy_node->text() : "adult",
+                                   anatomy_node.value_or(model), "anatomy")
+                            .string());
     Spinal1DSpec spec;
     spec.anatomy = anatomy.anatomy;
     spec.dispersion = DispersionTable{anatomy.dispersion_cm2_per_h, anatomy.dispersion_scale};
@@ -639,46 +639,23 @@ class ScenarioReader {
     }
   }
 
-  // Between-patient multipliers (virtual populations): every CSF volume (and the meningeal
-  // areas with it), every drug's loss across the meninges (meningeal permeability, or the lumped
-  // rate and the 1D uptake where a model uses them) and, in the 1D model, the dispersion.
-  static void apply_variability(const YamlNode& node, Scenario& s) {
+  // Between-patient multipliers (run/scenario.hpp), applied when the scenario is compiled.
+  static void read_variability(const YamlNode& node, Scenario& s) {
     node.allow_only({"csf_volume_factor", "csf_elimination_factor", "dispersion_factor"});
     const auto factor = [&](const char* key) {
       const auto value = node.find(key);
       if (!value) return 1.0;
       const double f = value->positive_quantity(kDimensionless);
-      if (f > 100.0 || f < 0.01) value->fail("expected a multiplier between 0.01 and 100");
+      if (f > Variability::kMost || f < Variability::kLeast) {
+        value->fail(variability_range_message());
+      }
       return f;
     };
-    const double volume = factor("csf_volume_factor");
-    const double elimination = factor("csf_elimination_factor");
-    const double dispersion = factor("dispersion_factor");
-    for (auto& c : s.model.compartments) {
-      c.volume_mL *= volume;
-      c.meningeal_area_cm2 *= std::sqrt(volume);  // as the 1D perimeter of a scaled cross-section
-    }
-    for (auto& loss : s.model.losses) {
-      if (loss.rate_per_h) *loss.rate_per_h *= elimination;
-    }
-    for (auto& [name, drug] : s.drugs) {
-      if (drug.csf_elimination_rate_per_h) *drug.csf_elimination_rate_per_h *= elimination;
-      drug.meningeal_permeability_cm_per_h *= elimination;
-    }
-    if (s.spinal) {
-      if (s.spinal->uptake_per_h) *s.spinal->uptake_per_h *= elimination;
-      s.spinal->pool_volume_mL *= volume;
-      const auto& xs = s.spinal->anatomy.csf_area_cm2.xs();
-      std::vector<double> areas = s.spinal->anatomy.csf_area_cm2.ys();
-      for (double& a : areas) a *= volume;
-      s.spinal->anatomy.csf_area_cm2 = LinearTable(xs, areas);
-      if (auto* table = std::get_if<DispersionTable>(&s.spinal->dispersion)) {
-        table->scale *= dispersion;
-      } else {
-        std::get<OscillationLaw>(s.spinal->dispersion).scale *= dispersion;
-      }
-    } else if (node.find("dispersion_factor")) {
-      node.at("dispersion_factor").fail("applies to the spinal_1d model only");
+    s.variability.csf_volume_factor = factor("csf_volume_factor");
+    s.variability.csf_elimination_factor = factor("csf_elimination_factor");
+    s.variability.dispersion_factor = factor("dispersion_factor");
+    if (!s.spinal && node.find("dispersion_factor")) {
+      node.at("dispersion_factor").fail(variability_dispersion_message());
     }
   }
 
@@ -781,12 +758,14 @@ class ScenarioReader {
   static void read_solver(const YamlNode& node, SolverOptions& options) {
     node.allow_only({"method", "rtol", "atol"});
     if (const auto method = node.find("method")) {
-      if (method->text() == "cvode") {
+      if (method->text() == "auto") {
+        options.method = SolverMethod::kAuto;
+      } else if (method->text() == "cvode") {
         options.method = SolverMethod::kCvode;
       } else if (method->text() == "exact") {
         options.method = SolverMethod::kExact;
       } else {
-        method->fail("expected cvode or exact, got '" + method->text() + "'");
+        method->fail("expected auto, cvode or exact, got '" + method->text() + "'");
       }
     }
     if (const auto rtol = node.find("rtol")) {
@@ -802,9 +781,9 @@ class ScenarioReader {
   }
 
   const YamlNode& root_;
-  std::string models_dir_;
+  const ModelLibrary& models_;
+  const DrugLibrary& library_;
   std::string file_;
-  DrugLibrary library_;
   std::map<std::string, Drug> inline_drugs_;
   LoadLimits limits_;
   std::unique_ptr<YamlNode> duration_node_;
@@ -812,31 +791,66 @@ class ScenarioReader {
 
 }  // namespace
 
-Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
-                       const std::string& models_dir, const LoadLimits& limits) {
+std::string variability_range_message() {
+  return "expected a multiplier between 0.01 and 100";
+}
+
+std::string variability_dispersion_message() {
+  return "applies to the spinal_1d model only";
+}
+
+ScenarioTemplate::ScenarioTemplate(const std::string& path,
+                                   const std::vector<std::string>& overrides,
+                                   std::shared_ptr<const ModelLibrary> library,
+                                   const LoadLimits& limits)
+    : library_(std::move(library)), limits_(limits) {
   auto source = std::make_shared<YamlSource>();
   source->file = path;
   std::string text = read_text(path);
+  YamlNode parsed = YamlNode::load_string(text, source);
+  tree_ = parsed.raw();
   if (!overrides.empty()) {
-    YamlNode parsed = YamlNode::load_string(text, source);
-    YAML::Node tree = parsed.raw();
     for (const auto& assignment : overrides) {
       source->overridden_paths.insert(
-          apply_yaml_override(tree, assignment, "pump.basal='0.4 mL/day'"));
+          apply_yaml_override(tree_, assignment, "pump.basal='0.4 mL/day'"));
     }
     YAML::Emitter out;
-    out << tree;
+    out << tree_;
     text = std::string(out.c_str()) + "\n";
-    // Line numbers still refer to the user's file for fields that were not overridden.
-    const YamlNode root(tree, source, "");
-    Scenario s = ScenarioReader(root, models_dir, path, limits).read();
-    s.text = text;
-    return s;
   }
-  const YamlNode root = YamlNode::load_string(text, source);
-  Scenario s = ScenarioReader(root, models_dir, path, limits).read();
-  s.text = text;
-  return s;
+  source_ = source;
+  // Line numbers still refer to the user's file for fields that were not overridden.
+  const YamlNode root(tree_, source_, "");
+  base_ = ScenarioReader(root, *library_, path, limits_).read();
+  base_.text = std::move(text);
+}
+
+Scenario ScenarioTemplate::with(const std::vector<std::string>& overrides) const {
+  if (overrides.empty()) {
+    Scenario copy = base_;
+    copy.text.clear();
+    return copy;
+  }
+  auto source = std::make_shared<YamlSource>(*source_);
+  YAML::Node tree;
+  {
+    // yaml-cpp does not promise that even reading a node is safe from several threads.
+    static std::mutex clone_mutex;
+    const std::lock_guard lock(clone_mutex);
+    tree = YAML::Clone(tree_);
+  }
+  for (const auto& assignment : overrides) {
+    source->overridden_paths.insert(
+        apply_yaml_override(tree, assignment, "pump.basal='0.4 mL/day'"));
+  }
+  const YamlNode root(tree, source, "");
+  return ScenarioReader(root, *library_, base_.file, limits_).read();
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,
+                       const std::string& models_dir, const LoadLimits& limits) {
+  return ScenarioTemplate(path, overrides, std::make_shared<const ModelLibrary>(models_dir), limits)
+      .base();
 }
 
 }  // namespace csfpk

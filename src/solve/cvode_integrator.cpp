@@ -1,8 +1,11 @@
-// CVODE (BDF, Newton) with a KLU sparse direct solver and the analytic Jacobian K.
+// CVODE (BDF, Newton) with the analytic Jacobian K + q K_q + (f − 1) K_P: dense LU for small
+// systems (compartment models), the KLU sparse direct solver for large ones (1D grids).
 #include <cvode/cvode.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
+#include <sunlinsol/sunlinsol_dense.h>
 #include <sunlinsol/sunlinsol_klu.h>
+#include <sunmatrix/sunmatrix_dense.h>
 #include <sunmatrix/sunmatrix_sparse.h>
 
 #include <algorithm>
@@ -37,6 +40,9 @@ using Matrix = std::unique_ptr<std::remove_pointer_t<SUNMatrix>, MatrixDeleter>;
 using LinearSolver = std::unique_ptr<std::remove_pointer_t<SUNLinearSolver>, LinearSolverDeleter>;
 using CvodeMemory = std::unique_ptr<void, CvodeDeleter>;
 
+// Up to this many states a dense LU beats KLU's symbolic bookkeeping.
+constexpr int kMostDenseStates = 40;
+
 class CvodeIntegrator final : public LinearIntegrator {
  public:
   CvodeIntegrator(const LinearSystem& system, const SolverOptions& options)
@@ -65,14 +71,23 @@ class CvodeIntegrator final : public LinearIntegrator {
     check(CVodeSetUserData(memory_.get(), this), "CVodeSetUserData");
     check(CVodeSetMaxNumSteps(memory_.get(), options.max_steps_between_outputs),
           "CVodeSetMaxNumSteps");
-    jacobian_.reset(SUNSparseMatrix(n, n, static_cast<sunindextype>(jacobian_pattern_.nonZeros()),
-                                    CSC_MAT, context_.get()));
-    if (!jacobian_) fail(0.0, "cannot allocate the sparse Jacobian");
-    solver_.reset(SUNLinSol_KLU(state_.get(), jacobian_.get(), context_.get()));
-    if (!solver_) fail(0.0, "cannot create the KLU linear solver");
+    dense_ = system.size() <= kMostDenseStates;
+    if (dense_) {
+      jacobian_.reset(SUNDenseMatrix(n, n, context_.get()));
+      if (!jacobian_) fail(0.0, "cannot allocate the dense Jacobian");
+      solver_.reset(SUNLinSol_Dense(state_.get(), jacobian_.get(), context_.get()));
+    } else {
+      jacobian_.reset(SUNSparseMatrix(n, n, static_cast<sunindextype>(jacobian_pattern_.nonZeros()),
+                                      CSC_MAT, context_.get()));
+      if (!jacobian_) fail(0.0, "cannot allocate the sparse Jacobian");
+      solver_.reset(SUNLinSol_KLU(state_.get(), jacobian_.get(), context_.get()));
+    }
+    if (!solver_) fail(0.0, "cannot create the linear solver");
     check(CVodeSetLinearSolver(memory_.get(), solver_.get(), jacobian_.get()),
           "CVodeSetLinearSolver");
-    check(CVodeSetJacFn(memory_.get(), jacobian), "CVodeSetJacFn");
+    check(CVodeSetJacFn(memory_.get(), dense_ ? dense_jacobian : jacobian), "CVodeSetJacFn");
+    report_.method = dense_ ? "cvode (dense LU)" : "cvode (KLU)";
+    report_.states = system.size();
   }
 
   void start_interval(double t0, double t1, const Eigen::VectorXd& x0, const Eigen::VectorXd& b,
@@ -86,12 +101,14 @@ class CvodeIntegrator final : public LinearIntegrator {
           system_.rates_at(drivers.tip_flow_mL_per_h, drivers.production_factor));
     }
     std::copy(x0.data(), x0.data() + x0.size(), N_VGetArrayPointer(state_.get()));
+    // CVodeReInit zeroes CVODE's counters: bank this interval's first.
+    add_counters(report_);
     check(CVodeReInit(memory_.get(), t0, state_.get()), "CVodeReInit", t0);
     check(CVodeSetStopTime(memory_.get(), t1), "CVodeSetStopTime", t0);
     time_ = t0;
   }
 
-  Eigen::VectorXd advance_to(double t) override {
+  const Eigen::VectorXd& advance_to(double t) override {
     if (t > time_) {
       double reached = time_;
       const int flag = CVode(memory_.get(), t, state_.get(), &reached, CV_NORMAL);
@@ -99,10 +116,45 @@ class CvodeIntegrator final : public LinearIntegrator {
       time_ = reached;
     }
     const double* x = N_VGetArrayPointer(state_.get());
-    return Eigen::Map<const Eigen::VectorXd>(x, system_.size());
+    result_ = Eigen::Map<const Eigen::VectorXd>(x, system_.size());
+    return result_;
+  }
+
+  SolverReport report() const override {
+    SolverReport total = report_;
+    add_counters(total);
+    return total;
   }
 
  private:
+  // Adds the counters of the current interval (since the last CVodeInit/ReInit) to `report`.
+  void add_counters(SolverReport& report) const {
+    long value = 0;
+    void* mem = memory_.get();
+    if (CVodeGetNumSteps(mem, &value) == CV_SUCCESS) report.steps += value;
+    if (CVodeGetNumRhsEvals(mem, &value) == CV_SUCCESS) report.rhs_evaluations += value;
+    if (CVodeGetNumJacEvals(mem, &value) == CV_SUCCESS) report.jacobian_evaluations += value;
+    if (CVodeGetNumLinSolvSetups(mem, &value) == CV_SUCCESS) report.linear_setups += value;
+    if (CVodeGetNumErrTestFails(mem, &value) == CV_SUCCESS) report.error_test_failures += value;
+    if (CVodeGetNumNonlinSolvConvFails(mem, &value) == CV_SUCCESS) {
+      report.nonlinear_convergence_failures += value;
+    }
+  }
+
+  // Dense counterpart of `jacobian`: scatter the sparse matrix into CVODE's column-major array.
+  static int dense_jacobian(double /*t*/, N_Vector /*y*/, N_Vector /*fy*/, SUNMatrix jac,
+                            void* user_data, N_Vector, N_Vector, N_Vector) {
+    const auto& rates = static_cast<const CvodeIntegrator*>(user_data)->jacobian_pattern_;
+    SUNMatZero(jac);
+    for (Eigen::Index j = 0; j < rates.outerSize(); ++j) {
+      double* column = SUNDenseMatrix_Column(jac, static_cast<sunindextype>(j));
+      for (Eigen::SparseMatrix<double>::InnerIterator it(rates, j); it; ++it) {
+        column[it.row()] = it.value();
+      }
+    }
+    return 0;
+  }
+
   static int rhs(double /*t*/, N_Vector y, N_Vector ydot, void* user_data) {
     const auto& self = *static_cast<const CvodeIntegrator*>(user_data);
     const Eigen::Index n = self.system_.size();
@@ -167,7 +219,10 @@ class CvodeIntegrator final : public LinearIntegrator {
   Eigen::VectorXd input_;
   mutable Eigen::VectorXd state_copy_;  // scratch for the nonlinear correction
   mutable Eigen::VectorXd correction_;
+  Eigen::VectorXd result_;  // what advance_to returns
   double time_ = 0.0;
+  bool dense_ = false;
+  SolverReport report_;
   // Declaration order is destruction order in reverse: CVODE memory goes before its solver,
   // matrix and vectors, and the context last.
   Context context_;

@@ -8,7 +8,8 @@
 #include <cmath>
 
 #include "csfpk/io/data_paths.hpp"
-#include "csfpk/io/run.hpp"
+#include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/pipeline.hpp"
 
 using namespace csfpk;
 

@@ -2,11 +2,11 @@
 // solved by CVODE at rtol 1e-6 against an independent solution of the same semi-discrete system
 // by the matrix exponential between breakpoints (exact up to round-off).
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "csfpk/io/data_paths.hpp"
-#include "csfpk/io/run.hpp"
+#include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/pipeline.hpp"
 
 using namespace csfpk;
 

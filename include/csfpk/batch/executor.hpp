@@ -9,15 +9,20 @@
 // finish, flush, and report the signal; a second signal kills at once (the file stays
 // resumable).
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "csfpk/batch/run_plan.hpp"
 #include "csfpk/batch/run_result.hpp"
 #include "csfpk/batch/sweep_file.hpp"
 #include "csfpk/batch/sweep_spec.hpp"
-#include "csfpk/io/scenario.hpp"
+#include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/pipeline.hpp"
 
 namespace csfpk::batch {
 
@@ -55,12 +60,31 @@ struct SweepOutcome {
 // A sweep file checked before any run: its spec, its base scenario, and what every run shares.
 struct CheckedSweep {
   SweepSpec spec;
-  Scenario base;
+  std::shared_ptr<const ScenarioTemplate> base;  // parsed once; every run is a copy of it
   SweepShape shape;
   std::uint64_t runs = 0;
   double estimated_bytes = 0.0;  // whole sweep, unsharded
   // Factor values that make the base invalid (their runs will fail), one line each.
   std::vector<std::string> warnings;
+};
+
+// Makes run i's scenario from the base parsed once: factors with a direct setter (variability,
+// library drug parameters) are set on a copy in memory; the others are applied to a copy of the
+// parsed YAML (ScenarioTemplate::with). Either way the scenario equals load_scenario with the
+// run's overrides. Safe to call from several threads.
+class RunMaker {
+ public:
+  RunMaker(const RunPlan& plan, const ScenarioTemplate& base);
+  Scenario operator()(std::uint64_t run) const;
+  // Compiles run i: with only direct factors the pump program is the base's, and its delivery,
+  // compiled once, is shared.
+  Problem problem(std::uint64_t run) const;
+
+ private:
+  const RunPlan& plan_;
+  const ScenarioTemplate& base_;
+  std::vector<std::optional<std::function<bool(Scenario&, std::string_view)>>> setters_;
+  std::shared_ptr<const InfusionSchedule> base_delivery_;  // null unless every factor is direct
 };
 
 // Loads the sweep file and its base scenario, and tries each factor alone on the base at its

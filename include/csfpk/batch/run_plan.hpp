@@ -40,6 +40,8 @@ class RunPlan {
   std::vector<FactorValue> values(std::uint64_t run) const;
   // The base `set:` entries followed by "path=value" for every factor.
   std::vector<std::string> overrides(std::uint64_t run) const;
+  // Only the "path=value" of every factor (the base `set:` entries already applied).
+  std::vector<std::string> overrides_without_base(std::uint64_t run) const;
 
   static SaltelliRole saltelli_role(std::uint64_t run, std::size_t factors) {
     const std::uint64_t block = factors + 2;

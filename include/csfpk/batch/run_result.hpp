@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "csfpk/batch/sweep_spec.hpp"
-#include "csfpk/io/run_record.hpp"
-#include "csfpk/io/scenario.hpp"
+#include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/run_record.hpp"
 
 namespace csfpk::batch {
 
@@ -42,6 +42,6 @@ RunResult failed_result(std::uint64_t run, std::string status, const SweepShape&
 
 // Extracts the sweep's figures from a run. Throws csfpk::Error when the run's drugs, sites,
 // levels or segments differ from the shape (a factor changed the model's structure).
-RunResult summarize_run(std::uint64_t run, const RunRecord& record, const SweepShape& shape);
+RunResult summarize_run(std::uint64_t run, const Trajectory& trajectory, const SweepShape& shape);
 
 }  // namespace csfpk::batch

@@ -1,6 +1,7 @@
 #pragma once
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "csfpk/domain/drug.hpp"
@@ -32,5 +33,10 @@ Drug parse_inline_drug(const std::string& name, const YamlNode& values);
 // Applies a scenario's `drugs.<name>` overrides (same field names as the drug files, values
 // without sources).
 void apply_drug_overrides(Drug& drug, const YamlNode& overrides);
+
+// One override given as text with its unit ("1.2e5 mL"), without YAML: true when it was
+// applied; false, leaving the drug unchanged, when the name, the unit or the value would make
+// apply_drug_overrides refuse it (the caller then goes through the YAML path for the message).
+bool try_drug_override(Drug& drug, const std::string& name, std::string_view quantity);
 
 }  // namespace csfpk

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "csfpk/io/run_record.hpp"
+#include "csfpk/run/run_record.hpp"
 
 namespace csfpk {
 

@@ -11,7 +11,8 @@
 //                reservoir_volume(time) mL               (NaN when the schedule has no reservoir)
 //                event_time(event) h · event_kind(event) str · event_detail(event) str
 //   root attrs   title, Conventions, csfpk_version, scenario_file, scenario, command_line,
-//                created, status, warnings (one per line)
+//                created, status, warnings (one per line), solver (one line per drug: the
+//                method used and its work counters, see solver_report.hpp)
 //
 // 1D runs (Trajectory::positions_cm non-empty) add, along the canal coordinate x (cm from the
 // sacral end):
@@ -32,7 +33,7 @@
 // solve/summaries.hpp).
 #include <string>
 
-#include "csfpk/io/run_record.hpp"
+#include "csfpk/run/run_record.hpp"
 
 namespace csfpk {
 

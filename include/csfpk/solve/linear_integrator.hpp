@@ -9,6 +9,7 @@
 
 #include "csfpk/models/linear_system.hpp"
 #include "csfpk/solve/solver_options.hpp"
+#include "csfpk/solve/trajectory.hpp"
 
 namespace csfpk {
 
@@ -27,8 +28,11 @@ class LinearIntegrator {
   // integrator never steps beyond t1.
   virtual void start_interval(double t0, double t1, const Eigen::VectorXd& x0,
                               const Eigen::VectorXd& b, const IntervalDrivers& drivers) = 0;
-  // State at t (t0 < t ≤ t1, non-decreasing across calls within the interval).
-  virtual Eigen::VectorXd advance_to(double t) = 0;
+  // State at t (t0 < t ≤ t1, non-decreasing across calls within the interval). The reference
+  // stays valid until the next call.
+  virtual const Eigen::VectorXd& advance_to(double t) = 0;
+  // Work done so far (method and counters; see SolverReport).
+  virtual SolverReport report() const = 0;
 };
 
 std::unique_ptr<LinearIntegrator> make_cvode_integrator(const LinearSystem& system,

@@ -8,6 +8,12 @@
 
 namespace csfpk {
 
+// The method `options` asks for, with `auto` resolved for this system: the exact propagator
+// for linear systems of at most kAutoExactStates states (a dense exponential per distinct step
+// length is then cheaper than CVODE's steps), CVODE otherwise.
+inline constexpr int kAutoExactStates = 64;
+SolverMethod choose_method(const LinearSystem& system, const SolverOptions& options);
+
 // Solves one drug's system under the compiled schedule from zero initial amounts and samples
 // it at `output_times_h` (sorted, within [0, horizon]). Values at a breakpoint include the
 // impulses given at that instant. Throws SolverError naming drug and time.

@@ -29,6 +29,21 @@ struct DrugSummary {
   double effective_concentration_ug_per_mL = 0.0;  // 0 when the drug has none
 };
 
+// How a drug's system was solved: the method used (after `auto` was resolved) and, for CVODE,
+// its work counters summed over every breakpoint interval (zero for the exact method, whose
+// `steps` count the propagator applications and `matrix_exponentials` the distinct ones).
+struct SolverReport {
+  std::string method;
+  int states = 0;
+  long steps = 0;
+  long rhs_evaluations = 0;
+  long jacobian_evaluations = 0;
+  long linear_setups = 0;
+  long error_test_failures = 0;
+  long nonlinear_convergence_failures = 0;
+  long matrix_exponentials = 0;
+};
+
 struct DrugTrajectory {
   std::string drug;
   // Rows are sites (Trajectory::sites), columns are output times. µg/mL.
@@ -45,6 +60,7 @@ struct DrugTrajectory {
   // closure this run achieved.
   double mass_balance_relative_error = 0.0;
   DrugSummary summary;
+  SolverReport solver;
 };
 
 struct Trajectory {

@@ -11,17 +11,17 @@ namespace csfpk {
 
 struct Provenance {
   std::string csfpk_version;
-  std::string scenario_file;   // path as given by the user
-  std::string scenario_text;   // the full YAML text, after --set overrides were applied
+  std::string scenario_file;  // path as given by the user
+  std::string scenario_text;  // the full YAML text, after --set overrides were applied
   std::string command_line;
-  std::string created_utc;     // ISO 8601
+  std::string created_utc;  // ISO 8601
 };
 
 struct RunRecord {
   Trajectory trajectory;
   InfusionSchedule schedule;
   Provenance provenance;
-  std::string status = "ok";   // "ok" or the reason the run failed
+  std::string status = "ok";          // "ok" or the reason the run failed
   std::vector<std::string> warnings;  // e.g. a concentration above the consensus maximum
 };
 

@@ -1,0 +1,39 @@
+#pragma once
+// The models/ folder, read once: the drug library and every model, anatomy and physiology file
+// a scenario names, parsed on first use and kept. Sweeps and the Python binding share one
+// library across all their runs (and threads), so no run reads or parses a data file again.
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "csfpk/io/drug_library.hpp"
+#include "csfpk/io/model_loader.hpp"
+
+namespace csfpk {
+
+class ModelLibrary {
+ public:
+  // Loads the drug library; InputError for a missing folder or a bad drug file.
+  explicit ModelLibrary(std::string models_dir);
+
+  const std::string& directory() const { return directory_; }
+  const DrugLibrary& drugs() const { return drugs_; }
+  // Parsed files by path (errors name the file, line and field, every time they are asked for).
+  CompartmentModelSpec compartment_model(const std::string& path) const;
+  AnatomyFile anatomy(const std::string& path) const;
+  CsfPhysiology physiology(const std::string& path) const;
+
+ private:
+  template <typename T, typename Load>
+  T cached(std::map<std::string, T>& cache, const std::string& path, Load load) const;
+
+  std::string directory_;
+  DrugLibrary drugs_;
+  mutable std::mutex mutex_;
+  mutable std::map<std::string, CompartmentModelSpec> compartment_models_;
+  mutable std::map<std::string, AnatomyFile> anatomies_;
+  mutable std::map<std::string, CsfPhysiology> physiologies_;
+};
+
+}  // namespace csfpk

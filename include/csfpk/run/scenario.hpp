@@ -1,0 +1,55 @@
+#pragma once
+// A scenario as the pipeline sees it: validated, in internal units, with no YAML in it. How it
+// is read from a file lives in io/scenario_loader.hpp; how it becomes a solved run, in
+// run/pipeline.hpp.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "csfpk/domain/drug.hpp"
+#include "csfpk/domain/pump_program.hpp"
+#include "csfpk/models/compartment_model.hpp"
+#include "csfpk/models/spinal_1d.hpp"
+#include "csfpk/solve/solver_options.hpp"
+
+namespace csfpk {
+
+// Between-patient multipliers (virtual populations), applied when the scenario is compiled:
+// every CSF volume (and the meningeal areas with it), every drug's loss across the meninges
+// (meningeal permeability, or the lumped rate and the 1D uptake where a model uses them) and,
+// in the 1D model, the dispersion. Kept apart from the specs they scale so that a sweep can set
+// them on a loaded scenario without reloading it.
+struct Variability {
+  double csf_volume_factor = 1.0;
+  double csf_elimination_factor = 1.0;
+  double dispersion_factor = 1.0;  // spinal_1d only
+  static constexpr double kLeast = 0.01;
+  static constexpr double kMost = 100.0;
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string file;
+  std::string text;  // the YAML after --set overrides, for provenance (empty for sweep runs)
+  double duration_h = 0.0;
+  // Exactly one model: compartmental (`model`, fed at `catheter_compartment`) or the 1D spinal
+  // model (`spinal`, fed at `catheter_tip_cm`).
+  CompartmentModelSpec model;
+  std::string catheter_compartment;
+  std::optional<Spinal1DSpec> spinal;
+  double catheter_tip_cm = 0.0;
+  std::optional<double> spread_threshold_ug_per_mL;
+  std::map<std::string, Drug> drugs;  // every drug delivered, with scenario overrides applied
+  Variability variability;
+  PumpProgram program;
+  std::vector<double> output_times_h;
+  SolverOptions solver;
+};
+
+// The scenario with its variability multipliers folded into the model and drug parameters (and
+// the multipliers reset to 1): what the systems are built from.
+Scenario apply_variability(Scenario scenario);
+
+}  // namespace csfpk

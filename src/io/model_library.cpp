@@ -1,0 +1,33 @@
+#include "csfpk/io/model_library.hpp"
+
+namespace csfpk {
+
+ModelLibrary::ModelLibrary(std::string models_dir)
+    : directory_(std::move(models_dir)), drugs_(DrugLibrary::load(directory_)) {}
+
+template <typename T, typename Load>
+T ModelLibrary::cached(std::map<std::string, T>& cache, const std::string& path, Load load) const {
+  {
+    const std::lock_guard lock(mutex_);
+    if (const auto it = cache.find(path); it != cache.end()) return it->second;
+  }
+  // Parsed outside the lock: a slow or failing file does not hold up other threads, and a file
+  // that fails is not cached, so its error is raised again for the next scenario that names it.
+  T value = load(path);
+  const std::lock_guard lock(mutex_);
+  return cache.emplace(path, std::move(value)).first->second;
+}
+
+CompartmentModelSpec ModelLibrary::compartment_model(const std::string& path) const {
+  return cached(compartment_models_, path, load_compartment_model);
+}
+
+AnatomyFile ModelLibrary::anatomy(const std::string& path) const {
+  return cached(anatomies_, path, load_anatomy);
+}
+
+CsfPhysiology ModelLibrary::physiology(const std::string& path) const {
+  return cached(physiologies_, path, load_physiology);
+}
+
+}  // namespace csfpk
