@@ -6,17 +6,53 @@
 #include <cmath>
 #include <map>
 #include <unsupported/Eigen/MatrixFunctions>
+#include <utility>
 
 #include "csfpk/solve/linear_integrator.hpp"
 
 namespace csfpk {
 namespace {
 
+// next = Φ x + Γb: the one operation repeated at every output time. Compartment-sized systems
+// get a kernel compiled for their size (unrolled, no loop bookkeeping, no GEMV call), which for
+// a population of thousands of patients is most of the solving time.
+using StepKernel = void (*)(const Eigen::MatrixXd& transition, const Eigen::VectorXd& x,
+                            const Eigen::VectorXd& input_term, Eigen::VectorXd& next);
+
+template <int N>
+void fixed_step(const Eigen::MatrixXd& transition, const Eigen::VectorXd& x,
+                const Eigen::VectorXd& input_term, Eigen::VectorXd& next) {
+  using Matrix = Eigen::Matrix<double, N, N>;
+  using Vector = Eigen::Matrix<double, N, 1>;
+  Eigen::Map<Vector>(next.data()).noalias() =
+      Eigen::Map<const Matrix>(transition.data()) * Eigen::Map<const Vector>(x.data()) +
+      Eigen::Map<const Vector>(input_term.data());
+}
+
+void any_step(const Eigen::MatrixXd& transition, const Eigen::VectorXd& x,
+              const Eigen::VectorXd& input_term, Eigen::VectorXd& next) {
+  next.noalias() = transition * x;
+  next += input_term;
+}
+
+template <int... N>
+StepKernel kernel_for(int n, std::integer_sequence<int, N...> /*sizes*/) {
+  StepKernel kernel = any_step;
+  ((n == N + 1 ? (kernel = fixed_step<N + 1>, 0) : 0), ...);
+  return kernel;
+}
+
+StepKernel step_kernel(int n) {
+  return kernel_for(n, std::make_integer_sequence<int, 12>{});  // 1 … 12 states
+}
+
 class ExactIntegrator final : public LinearIntegrator {
  public:
-  explicit ExactIntegrator(const LinearSystem& system) : system_(system) {
+  explicit ExactIntegrator(const LinearSystem& system)
+      : system_(system), step_(step_kernel(system.size())) {
     report_.method = "exact";
     report_.states = system.size();
+    next_.resize(system.size());
   }
 
   void start_interval(double t0, double /*t1*/, const Eigen::VectorXd& x0, const Eigen::VectorXd& b,
@@ -48,13 +84,7 @@ class ExactIntegrator final : public LinearIntegrator {
         input_term_.noalias() = p.integral * input_;
         input_term_of_ = &p;
       }
-      // Coefficient-wise products beat a GEMV call for compartment-sized matrices.
-      if (state_.size() <= kMostLazyStates) {
-        next_.noalias() = p.transition.lazyProduct(state_);
-      } else {
-        next_.noalias() = p.transition * state_;
-      }
-      next_ += input_term_;
+      step_(p.transition, state_, input_term_, next_);
       state_.swap(next_);
       time_ = t;
       ++report_.steps;
@@ -98,8 +128,8 @@ class ExactIntegrator final : public LinearIntegrator {
   }
 
   static constexpr std::size_t kMaxCachedSteps = 64;
-  static constexpr Eigen::Index kMostLazyStates = 16;
   const LinearSystem& system_;
+  StepKernel step_;
   Eigen::MatrixXd rates_;  // the matrix of the current drivers
   IntervalDrivers drivers_;
   std::map<std::pair<double, IntervalDrivers>, Propagators> cache_;  // by (step, q, f)

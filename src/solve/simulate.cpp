@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/solve/linear_integrator.hpp"
@@ -42,6 +43,23 @@ std::vector<double> interval_breaks(const LinearSystem& system, const InfusionSc
   }
   return unique;
 }
+
+// Where each route's doses land, resolved once per route rather than once per rate piece.
+class RouteTargets {
+ public:
+  explicit RouteTargets(const LinearSystem& system) : system_(system) {}
+  const InputTarget& of(const Route& route) {
+    for (const auto& [known, target] : targets_) {
+      if (known == route) return target;
+    }
+    targets_.emplace_back(route, system_.input(route));
+    return targets_.back().second;
+  }
+
+ private:
+  const LinearSystem& system_;
+  std::deque<std::pair<Route, InputTarget>> targets_;  // stable references as it grows
+};
 
 class TrajectoryRecorder {
  public:
@@ -157,17 +175,22 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
     for (; k < intervals && breaks[k] < end_h - 1e-12 * std::max(1.0, end_h); ++k) apply(k);
   };
   std::vector<Eigen::VectorXd> inputs(intervals, Eigen::VectorXd::Zero(system.size()));
+  RouteTargets targets(system);
   for (const auto& piece : schedule.pieces) {
     if (piece.drug != system.drug) continue;
-    const InputTarget where = system.input(piece.route);
+    const InputTarget& where = targets.of(piece.route);
     for_each_interval(piece.start_h, piece.end_h,
                       [&](std::size_t k) { add_dose(inputs[k], where, piece.mass_rate_ug_per_h); });
   }
+  // Drivers only where the system responds to them: equal drivers let the integrators keep one
+  // matrix (and the exact propagator its cached exponentials) across intervals.
   std::vector<IntervalDrivers> drivers(intervals);
-  for (const auto& piece : schedule.tip_flows) {
-    for_each_interval(piece.start_h, piece.end_h, [&](std::size_t k) {
-      drivers[k].tip_flow_mL_per_h += piece.volume_rate_mL_per_h;
-    });
+  if (system.has_tip_flow()) {
+    for (const auto& piece : schedule.tip_flows) {
+      for_each_interval(piece.start_h, piece.end_h, [&](std::size_t k) {
+        drivers[k].tip_flow_mL_per_h += piece.volume_rate_mL_per_h;
+      });
+    }
   }
   if (system.has_circadian()) {
     for (std::size_t k = 0; k < intervals; ++k) {
@@ -186,7 +209,7 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
            impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
          ++next_impulse) {
       const Impulse& impulse = impulses[next_impulse];
-      if (impulse.drug == system.drug) add_dose(x, system.input(impulse.route), impulse.mass_ug);
+      if (impulse.drug == system.drug) add_dose(x, targets.of(impulse.route), impulse.mass_ug);
     }
     while (next_output < output_times_h.size() && same_time(output_times_h[next_output], t)) {
       recorder.record(next_output, output_times_h[next_output], x);
