@@ -17,6 +17,7 @@
 #include "csfpk/io/model_library.hpp"
 #include "csfpk/io/model_loader.hpp"
 #include "csfpk/io/yaml_node.hpp"
+#include "csfpk/run/model_type.hpp"
 
 namespace csfpk {
 namespace {
@@ -712,9 +713,7 @@ class ScenarioReader {
     }
     // Every drug has a value per site (compartments and plasma, or the 1D cells, cord segments,
     // pool and plasma) at every output time, as float64.
-    const double sites = s.spinal ? static_cast<double>(s.spinal->grid.cells) +
-                                        static_cast<double>(s.spinal->anatomy.segments.size()) + 2.0
-                                  : static_cast<double>(s.model.compartments.size()) + 1.0;
+    const double sites = model_type(s).series_per_drug(s);
     const double bytes = 8.0 * static_cast<double>(std::max<std::size_t>(1, s.drugs.size())) *
                          sites * (samples + 1.0);
     if (bytes > limits_.max_output_bytes) {

@@ -1,15 +1,16 @@
-// The registry of model types: the one place that maps a scenario to its model.
+// The registry of model types: the one place that maps a scenario to its model. A new model type
+// is one file in src/run/models/ defining its ModelType and a function returning it, declared and
+// dispatched to here.
 #include "csfpk/run/model_type.hpp"
-#include "models/compartmental.hpp"
-#include "models/spinal_1d.hpp"
 
 namespace csfpk {
 
+const ModelType& compartmental_model_type();  // src/run/models/compartmental.cpp
+const ModelType& spinal_1d_model_type();      // src/run/models/spinal_1d.cpp
+
 const ModelType& model_type(const Scenario& scenario) {
-  static const CompartmentalModel compartmental;
-  static const Spinal1DModel spinal;
-  if (scenario.spinal) return spinal;
-  return compartmental;
+  if (scenario.spinal) return spinal_1d_model_type();
+  return compartmental_model_type();
 }
 
 }  // namespace csfpk

@@ -26,8 +26,9 @@ class ModelType {
   virtual ModelInstance build(const Scenario& scenario, const Drug& drug) const = 0;
   // Fills each drug's model-specific summaries once every drug is solved.
   virtual void summarize(const Scenario& scenario, Trajectory& trajectory) const = 0;
-  // States per drug, for size estimates before anything is built.
-  virtual double states_per_drug(const Scenario& scenario) const = 0;
+  // Output series per drug (sites, CSF cells, tissue segments) at each output time, for size
+  // estimates before anything is built.
+  virtual double series_per_drug(const Scenario& scenario) const = 0;
 };
 
 // The model type a scenario uses.

@@ -1,8 +1,18 @@
-#include "spinal_1d.hpp"
-
+// The 1D advection–dispersion model along the spinal canal, with cranial pool and cord tissue.
+#include "csfpk/run/model_type.hpp"
 #include "csfpk/solve/summaries.hpp"
 
 namespace csfpk {
+namespace {
+
+class Spinal1DModel final : public ModelType {
+ public:
+  std::string_view name() const override { return "spinal_1d"; }
+  ModelInstance build(const Scenario& scenario, const Drug& drug) const override;
+  // Levels, spread, cranial AUC, tip and dermatome coverage (solve/summaries.hpp).
+  void summarize(const Scenario& scenario, Trajectory& trajectory) const override;
+  double series_per_drug(const Scenario& scenario) const override;
+};
 
 ModelInstance Spinal1DModel::build(const Scenario& scenario, const Drug& drug) const {
   const Spinal1DSpec& spec = *scenario.spinal;
@@ -39,10 +49,18 @@ void Spinal1DModel::summarize(const Scenario& scenario, Trajectory& trajectory) 
   csfpk::summarize(trajectory, settings);
 }
 
-double Spinal1DModel::states_per_drug(const Scenario& scenario) const {
+double Spinal1DModel::series_per_drug(const Scenario& scenario) const {
   const Spinal1DSpec& spec = *scenario.spinal;
+  // Cells, cord segments, the cranial pool and plasma.
   return static_cast<double>(spec.grid.cells) + static_cast<double>(spec.anatomy.segments.size()) +
-         4.0;
+         2.0;
+}
+
+}  // namespace
+
+const ModelType& spinal_1d_model_type() {
+  static const Spinal1DModel model;
+  return model;
 }
 
 }  // namespace csfpk
