@@ -8,6 +8,7 @@ runs, ``position`` (cm from the sacral end), vertebral ``level`` labels and cord
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import warnings
@@ -65,6 +66,18 @@ def open(path, *, load: bool = False) -> xr.Dataset:  # noqa: A001 - mirrors xar
     except OSError as error:
         raise OSError(f"{path}: not a csfpk result file ({error})") from error
     if load:
+        ds.load()
+        ds.close()
+    return label(ds)
+
+
+def from_image(data: bytes) -> xr.Dataset:
+    """The Dataset of a result file given as its bytes (csfpk._core writes runs in memory).
+
+    The same as ``open(path, load=True)`` on a file holding ``data``.
+    """
+    with io.BytesIO(data) as buffer:
+        ds = xr.open_dataset(buffer, engine="h5netcdf", decode_timedelta=False)
         ds.load()
         ds.close()
     return label(ds)

@@ -1,11 +1,12 @@
 // csfpk._core: run scenarios in-process from Python and get back the same xarray.Dataset the
 // command line's result file gives.
 //
-// Route: load + solve with the GIL released (in worker threads for a batch), then, holding the
-// GIL, write the record with the project's own write_result to a private temporary file and open
-// it with csfpk.results (xarray + h5netcdf). The Dataset is therefore identical in content to
-// `csfpk run` output, and every HDF5 call (ours and h5py's) happens under the GIL: Debian's HDF5
-// is not thread-safe, and h5py holds the GIL around its HDF5 calls.
+// Route: load + solve with the GIL released (in worker threads for a batch), sharing one model
+// library parsed once per call; then, holding the GIL, write the record with the project's own
+// writer into an HDF5 image in memory and open that with csfpk.results (xarray + h5netcdf). The
+// Dataset is therefore identical in content to `csfpk run` output, no temporary file is written
+// (a dict scenario is loaded from its YAML text), and every HDF5 call (ours and h5py's) happens
+// under the GIL: Debian's HDF5 is not thread-safe, and h5py holds the GIL around its HDF5 calls.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 #include <unistd.h>
@@ -40,63 +41,6 @@ namespace py = pybind11;
 namespace fs = std::filesystem;
 
 namespace {
-
-void replace_all(std::string& text, const std::string& from, const std::string& to) {
-  if (from.empty()) return;
-  for (std::size_t at = text.find(from); at != std::string::npos;
-       at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-}
-
-// Scratch files that disappear with the call, whatever happens.
-class Scratch {
- public:
-  Scratch() = default;
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-  ~Scratch() {
-    std::error_code ec;
-    for (const auto& f : files_) fs::remove(f, ec);
-    if (!dir_.empty()) fs::remove_all(dir_, ec);
-  }
-
-  // A private directory under the system temporary directory, for result files.
-  const fs::path& dir() {
-    if (dir_.empty()) {
-      std::string pattern = (fs::temp_directory_path() / "csfpk-py-XXXXXX").string();
-      if (mkdtemp(pattern.data()) == nullptr) {
-        throw csfpk::IoError("cannot create a temporary directory under " +
-                             fs::temp_directory_path().string());
-      }
-      dir_ = pattern;
-    }
-    return dir_;
-  }
-
-  // A new file holding `text` in `directory` (default: dir()); removed with this object.
-  fs::path write(const std::string& text, const fs::path& directory, const std::string& stem) {
-    const fs::path where = directory.empty() ? dir() : directory;
-    std::string pattern = (where / ("." + stem + "-XXXXXX.yaml")).string();
-    const int fd = mkstemps(pattern.data(), 5);
-    if (fd < 0) throw csfpk::IoError("cannot create a scenario file in " + where.string());
-    close(fd);
-    files_.emplace_back(pattern);
-    std::ofstream out(pattern, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.close();
-    if (!out) throw csfpk::IoError(pattern + ": cannot write the scenario");
-    return pattern;
-  }
-
-  fs::path result_path(std::size_t index) {
-    return dir() / ("run-" + std::to_string(index) + ".h5");
-  }
-
- private:
-  fs::path dir_;
-  std::vector<fs::path> files_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // A Python dict scenario becomes YAML text (yaml-cpp emitter), so the loader, its messages and
@@ -141,10 +85,12 @@ std::string dict_to_yaml_text(const py::dict& scenario) {
 
 // ---------------------------------------------------------------------------------------------
 
-// One scenario as the solver threads see it: a file on disk plus its overrides.
+// One scenario as the solver threads see it: a file on disk or YAML text, plus its overrides.
 struct Job {
-  std::string path;   // the file the loader reads
-  std::string label;  // how messages and provenance name it ("<dict>" for a dict)
+  std::string path;    // the file the loader reads; empty for a dict
+  std::string text;    // a dict's YAML
+  std::string folder;  // a dict's base directory for relative paths
+  std::string label;   // how messages and provenance name it ("<dict>" for a dict)
   std::vector<std::string> overrides;
   std::string call;  // provenance command line
 };
@@ -192,12 +138,12 @@ std::string quoted_list(const std::vector<std::string>& items) {
 }
 
 Job make_job(const py::handle& scenario, std::vector<std::string> overrides,
-             const fs::path& base_dir, Scratch& scratch, const std::string& function) {
+             const fs::path& base_dir, const std::string& function) {
   Job job;
   job.overrides = std::move(overrides);
   if (py::isinstance<py::dict>(scenario)) {
-    const std::string text = dict_to_yaml_text(scenario.cast<py::dict>());
-    job.path = scratch.write(text, base_dir, "csfpk-scenario").string();
+    job.text = dict_to_yaml_text(scenario.cast<py::dict>());
+    job.folder = base_dir.empty() ? fs::current_path().string() : base_dir.string();
     job.label = "<dict>";
   } else if (py::isinstance<py::str>(scenario) || py::hasattr(scenario, "__fspath__")) {
     job.path = py::module_::import("os").attr("fspath")(scenario).cast<std::string>();
@@ -239,25 +185,30 @@ Outcome failure_of(const std::exception_ptr& thrown) {
   return out;
 }
 
+using Library = std::shared_ptr<const csfpk::ModelLibrary>;
+
 // Runs with or without the GIL: touches no Python object.
-Outcome solve(const Job& job) {
+Outcome solve(const Job& job, const Library& library) {
   Outcome out;
-  const auto name_the_scenario = [&](std::string text) {
-    if (job.label != job.path) replace_all(text, job.path, job.label);
-    return text;
-  };
   try {
     const csfpk::Scenario scenario =
-        csfpk::load_scenario(job.path, job.overrides, csfpk::models_directory());
+        job.path.empty() ? csfpk::ScenarioTemplate::from_text(job.text, job.label, job.folder,
+                                                              job.overrides, library)
+                               .base()
+                         : csfpk::ScenarioTemplate(job.path, job.overrides, library).base();
     csfpk::Provenance provenance{csfpk::kVersion, job.label, scenario.text, job.call,
                                  csfpk::utc_now_iso8601()};
     out.record = csfpk::run_scenario(scenario, std::move(provenance));
   } catch (const std::exception&) {
     out = failure_of(std::current_exception());
-    out.message = name_the_scenario(out.message);
-    out.file = name_the_scenario(out.file);
   }
   return out;
+}
+
+// The model library for one call, parsed once and shared by its runs.
+Library load_library() {
+  py::gil_scoped_release release;
+  return std::make_shared<const csfpk::ModelLibrary>(csfpk::models_directory());
 }
 
 // The Python exception (from csfpk.errors) for a failed outcome, with its details as attributes.
@@ -281,12 +232,18 @@ py::object make_exception(const Outcome& out) {
   throw py::error_already_set();
 }
 
-// Holding the GIL: the record written by write_result and read back as an xarray.Dataset.
-// `output` empty: a scratch file, removed once the Dataset is in memory.
-py::object to_dataset(Outcome& out, const fs::path& output, Scratch& scratch, std::size_t index) {
-  const fs::path path = output.empty() ? scratch.result_path(index) : output;
+// Holding the GIL: the record as an xarray.Dataset, through the result writer's HDF5 image in
+// memory, or through `output` when the caller keeps the file.
+py::object to_dataset(Outcome& out, const fs::path& output) {
+  const py::module_ results = py::module_::import("csfpk.results");
   try {
-    csfpk::write_result(path.string(), *out.record);
+    if (output.empty()) {
+      const std::vector<unsigned char> image = csfpk::result_image(*out.record);
+      out.record.reset();
+      return results.attr("from_image")(
+          py::bytes(reinterpret_cast<const char*>(image.data()), image.size()));
+    }
+    csfpk::write_result(output.string(), *out.record);
   } catch (const csfpk::IoError& e) {
     out.record.reset();
     out.error_type = "IoError";
@@ -294,13 +251,7 @@ py::object to_dataset(Outcome& out, const fs::path& output, Scratch& scratch, st
     return py::none();
   }
   out.record.reset();
-  py::object dataset =
-      py::module_::import("csfpk.results").attr("open")(path.string(), py::arg("load") = true);
-  if (output.empty()) {
-    std::error_code ec;
-    fs::remove(path, ec);
-  }
-  return dataset;
+  return results.attr("open")(output.string(), py::arg("load") = true);
 }
 
 fs::path optional_path(const py::object& value) {
@@ -312,20 +263,20 @@ fs::path optional_path(const py::object& value) {
 
 py::object run_scenario(const py::object& scenario, const py::object& overrides_value,
                         const py::object& output_value, const py::object& base_dir_value) {
-  Scratch scratch;
   const Job job = make_job(scenario, overrides_from(overrides_value), optional_path(base_dir_value),
-                           scratch, "run_scenario");
+                           "run_scenario");
   // As `csfpk run`: an output that cannot be written is refused before the solve, not after.
   if (const fs::path output = optional_path(output_value); !output.empty()) {
     csfpk::require_writable_location(output.string());
   }
+  const Library library = load_library();
   Outcome out;
   {
     py::gil_scoped_release release;
-    out = solve(job);
+    out = solve(job, library);
   }
   if (out.record) {
-    py::object dataset = to_dataset(out, optional_path(output_value), scratch, 0);
+    py::object dataset = to_dataset(out, optional_path(output_value));
     if (!dataset.is_none()) return dataset;
   }
   raise(make_exception(out));
@@ -335,7 +286,6 @@ py::object run_scenario(const py::object& scenario, const py::object& overrides_
 // order; a run that fails is returned as a csfpk.errors.RunFailure and the others go on.
 py::list run_batch(const py::iterable& scenarios, const py::object& overrides_value,
                    unsigned threads, const py::object& base_dir_value) {
-  Scratch scratch;
   const std::vector<std::string> common = overrides_from(overrides_value);
   const fs::path base_dir = optional_path(base_dir_value);
   std::vector<Job> jobs;
@@ -352,7 +302,7 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
       scenario = pair[0];
       for (auto& o : overrides_from(pair[1])) overrides.push_back(std::move(o));
     }
-    jobs.push_back(make_job(scenario, std::move(overrides), base_dir, scratch, "run_batch"));
+    jobs.push_back(make_job(scenario, std::move(overrides), base_dir, "run_batch"));
   }
 
   const py::module_ errors = py::module_::import("csfpk.errors");
@@ -361,6 +311,7 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
   if (n == 0) return results;
   std::size_t workers = threads == 0 ? std::max(1u, std::thread::hardware_concurrency()) : threads;
   workers = std::min(workers, n);
+  const Library library = load_library();
 
   std::vector<Outcome> outcomes(n);
   std::vector<char> done(n, 0);
@@ -376,7 +327,7 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
     for (std::size_t w = 0; w < workers; ++w) {
       pool.emplace_back([&](const std::stop_token& stop) {
         for (std::size_t i = next++; i < n && !stop.stop_requested(); i = next++) {
-          Outcome outcome = solve(jobs[i]);
+          Outcome outcome = solve(jobs[i], library);
           const std::lock_guard lock(mutex);
           outcomes[i] = std::move(outcome);
           done[i] = 1;
@@ -401,7 +352,7 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
         outcome = std::move(outcomes[i]);
       }
       py::gil_scoped_acquire acquire;
-      py::object dataset = outcome.record ? to_dataset(outcome, {}, scratch, i) : py::none();
+      py::object dataset = outcome.record ? to_dataset(outcome, {}) : py::none();
       if (!dataset.is_none()) {
         results.append(dataset);
       } else {
@@ -417,7 +368,7 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
 PYBIND11_MODULE(_core, m) {
   m.doc() = "csfpk in-process runs: scenarios from files or dicts, returned as xarray Datasets.";
   m.attr("__version__") = csfpk::kVersion;
-  // csfpk errors thrown outside a solve (an unwritable output, a scratch folder that cannot be
+  // csfpk errors thrown outside a solve (an unwritable output, a model library that cannot be
   // made) reach Python as the same csfpk.errors classes as those from a run.
   py::register_exception_translator([](std::exception_ptr thrown) {
     try {
@@ -435,8 +386,8 @@ PYBIND11_MODULE(_core, m) {
 scenario   path to a scenario YAML file, or a dict with the same structure
 overrides  ["path=value", ...] or {"path": "value"}, as `csfpk run --set`
 output     also keep the result file here (replaced if it exists); default: none kept
-base_dir   dict scenarios only: the directory their relative paths refer to (default: a
-           temporary directory, so use absolute paths or library names)
+base_dir   dict scenarios only: the directory their relative paths refer to (default: the
+           current working directory)
 
 The Dataset has exactly the content of `csfpk run`'s result file. The GIL is released while the
 scenario is loaded and solved. Raises csfpk.InputError (a ValueError), csfpk.SolverError (a

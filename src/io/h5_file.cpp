@@ -187,6 +187,27 @@ File create_file(const std::string& path) {
                     "create file"));
 }
 
+File create_memory_file(const std::string& name) {
+  silence_error_printing();
+  PropertyList fcpl(check(H5Pcreate(H5P_FILE_CREATE), name, "", "create file properties for"));
+  constexpr unsigned kOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
+  check(H5Pset_link_creation_order(fcpl.get(), kOrder), name, "", "set link order for");
+  check(H5Pset_attr_creation_order(fcpl.get(), kOrder), name, "", "set attribute order for");
+  PropertyList fapl(check(H5Pcreate(H5P_FILE_ACCESS), name, "", "create access properties for"));
+  constexpr std::size_t kGrowBy = 1 << 20;
+  check(H5Pset_fapl_core(fapl.get(), kGrowBy, /*backing_store=*/0), name, "", "keep in memory");
+  return File(
+      check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), name, "", "create"));
+}
+
+std::vector<unsigned char> file_image(hid_t file) {
+  check(H5Fflush(file, H5F_SCOPE_GLOBAL), file, "", "flush");
+  const ssize_t size = check(H5Fget_file_image(file, nullptr, 0), file, "", "measure the image of");
+  std::vector<unsigned char> image(static_cast<std::size_t>(size));
+  check(H5Fget_file_image(file, image.data(), image.size()), file, "", "copy the image of");
+  return image;
+}
+
 File open_file(const std::string& path) {
   silence_error_printing();
   std::error_code ec;

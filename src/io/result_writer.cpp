@@ -361,8 +361,8 @@ void write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t tim
                  "effective CSF concentration of the drug (0: none given)", kConcentrationUnit);
 }
 
-// Writes the whole file; every handle is closed when this returns, so the caller may rename it.
-void write_file(const std::string& path, const RunRecord& record) {
+// Writes the whole content into an open, empty file.
+void write_contents(h5::File& file, const RunRecord& record) {
   using units::kConcentrationUnit, units::kMassUnit, units::kTimeUnit, units::kVolumeUnit;
   const Trajectory& trajectory = record.trajectory;
   const std::vector<Event>& events = record.schedule.events;
@@ -370,7 +370,6 @@ void write_file(const std::string& path, const RunRecord& record) {
   const hsize_t n_times = extent(trajectory.times_h.size());
   const hsize_t n_events = extent(events.size());
 
-  h5::File file = h5::create_file(path);
   const hid_t root = file.get();
   write_root_attributes(root, record);
 
@@ -482,8 +481,14 @@ void write_file(const std::string& path, const RunRecord& record) {
     write_canal(root, trajectory, drug.get(), time.get());
   }
 
-  // Close every object before the file so the explicit close below really flushes and reports.
+  // Close every object before the file so that closing it really flushes and reports.
   for (h5::Dataset* d : {&time, &drug, &site, &event}) d->close();
+}
+
+// Writes the whole file; every handle is closed when this returns, so the caller may rename it.
+void write_file(const std::string& path, const RunRecord& record) {
+  h5::File file = h5::create_file(path);
+  write_contents(file, record);
   h5::close_file(file, path);
 }
 
@@ -507,6 +512,14 @@ void require_writable_location(const std::string& path) {
   }
   ::close(fd);
   fs::remove(probe, ec);
+}
+
+std::vector<unsigned char> result_image(const RunRecord& record) {
+  const std::string name = "<memory: " + record.provenance.scenario_file + ">";
+  check_consistent(name, record.trajectory);
+  h5::File file = h5::create_memory_file(name);
+  write_contents(file, record);
+  return h5::file_image(file.get());
 }
 
 void write_result(const std::string& path, const RunRecord& record) {

@@ -46,9 +46,15 @@ std::string read_text(const std::string& path) {
 
 class ScenarioReader {
  public:
+  // `file` names the scenario in results; relative paths in it are resolved against `folder`.
   ScenarioReader(const YamlNode& root, const ModelLibrary& library, const std::string& file,
-                 const LoadLimits& limits)
-      : root_(root), models_(library), library_(library.drugs()), file_(file), limits_(limits) {}
+                 const std::string& folder, const LoadLimits& limits)
+      : root_(root),
+        models_(library),
+        library_(library.drugs()),
+        file_(file),
+        folder_(folder),
+        limits_(limits) {}
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
@@ -106,7 +112,7 @@ class ScenarioReader {
                       const std::string& folder) const {
     fs::path path = name;
     if (path.extension() == ".yaml") {
-      if (path.is_relative()) path = fs::path(file_).parent_path() / path;
+      if (path.is_relative()) path = fs::path(folder_) / path;
     } else {
       path = fs::path(models_.directory()) / folder / (name + ".yaml");
     }
@@ -300,7 +306,7 @@ class ScenarioReader {
         // A drug file of the library's format (values with sources), relative to the scenario.
         values.allow_only({"file"});
         fs::path path = file->text();
-        if (path.is_relative()) path = fs::path(file_).parent_path() / path;
+        if (path.is_relative()) path = fs::path(folder_) / path;
         std::error_code ec;
         if (!fs::is_regular_file(path, ec))
           file->fail("drug file '" + path.string() + "' not found");
@@ -783,6 +789,7 @@ class ScenarioReader {
   const ModelLibrary& models_;
   const DrugLibrary& library_;
   std::string file_;
+  std::string folder_;
   std::map<std::string, Drug> inline_drugs_;
   LoadLimits limits_;
   std::unique_ptr<YamlNode> duration_node_;
@@ -802,10 +809,25 @@ ScenarioTemplate::ScenarioTemplate(const std::string& path,
                                    const std::vector<std::string>& overrides,
                                    std::shared_ptr<const ModelLibrary> library,
                                    const LoadLimits& limits)
-    : library_(std::move(library)), limits_(limits) {
+    : ScenarioTemplate(read_text(path), path, fs::path(path).parent_path().string(), overrides,
+                       std::move(library), limits) {}
+
+ScenarioTemplate ScenarioTemplate::from_text(const std::string& text, const std::string& name,
+                                             const std::string& folder,
+                                             const std::vector<std::string>& overrides,
+                                             std::shared_ptr<const ModelLibrary> library,
+                                             const LoadLimits& limits) {
+  return ScenarioTemplate(text, name, folder, overrides, std::move(library), limits);
+}
+
+ScenarioTemplate::ScenarioTemplate(std::string text, const std::string& path,
+                                   const std::string& folder,
+                                   const std::vector<std::string>& overrides,
+                                   std::shared_ptr<const ModelLibrary> library,
+                                   const LoadLimits& limits)
+    : library_(std::move(library)), limits_(limits), folder_(folder) {
   auto source = std::make_shared<YamlSource>();
   source->file = path;
-  std::string text = read_text(path);
   YamlNode parsed = YamlNode::load_string(text, source);
   tree_ = parsed.raw();
   if (!overrides.empty()) {
@@ -820,7 +842,7 @@ ScenarioTemplate::ScenarioTemplate(const std::string& path,
   source_ = source;
   // Line numbers still refer to the user's file for fields that were not overridden.
   const YamlNode root(tree_, source_, "");
-  base_ = ScenarioReader(root, *library_, path, limits_).read();
+  base_ = ScenarioReader(root, *library_, path, folder_, limits_).read();
   base_.text = std::move(text);
 }
 
@@ -843,7 +865,7 @@ Scenario ScenarioTemplate::with(const std::vector<std::string>& overrides) const
         apply_yaml_override(tree, assignment, "pump.basal='0.4 mL/day'"));
   }
   const YamlNode root(tree, source, "");
-  return ScenarioReader(root, *library_, base_.file, limits_).read();
+  return ScenarioReader(root, *library_, base_.file, folder_, limits_).read();
 }
 
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& overrides,

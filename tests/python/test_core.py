@@ -209,3 +209,32 @@ def test_batch_overlaps_solves(source_dir):
     gap, _ = _max_gap_while([threading.Thread(target=batch)])
     assert len(out["runs"]) == 2 and all(isinstance(r, xr.Dataset) for r in out["runs"])
     assert gap < 0.4, f"caller paused {gap:.3f} s during a batch"
+
+
+def test_no_temporary_files(source_dir, tmp_path, monkeypatch):
+    """Runs (file and dict scenarios, single and batch) go from the solver to xarray in memory:
+    nothing is written under the temporary directory."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    path = source_dir / "scenarios/morphine_continuous.yaml"
+    from_file = csfpk.run_scenario(path)
+    from_dict = csfpk.run_scenario(MORPHINE_CONTINUOUS)
+    batch = csfpk.run_batch([path, MORPHINE_CONTINUOUS], threads=2)
+    assert list(scratch.iterdir()) == []
+    assert_same_result(batch[0], from_file)
+    assert_same_result(batch[1], from_dict)
+    for name in from_file.data_vars:
+        np.testing.assert_array_equal(from_dict[name].values, from_file[name].values, err_msg=name)
+
+
+def test_dict_relative_paths_resolve_against_base_dir(source_dir, tmp_path):
+    """A dict naming a model file by a relative path finds it under base_dir (default: the
+    working directory)."""
+    scenario = dict(MORPHINE_CONTINUOUS)
+    scenario["model"] = {"compartments": "models/compartments/four_region.yaml"}
+    with_base = csfpk.run_scenario(scenario, base_dir=source_dir)
+    assert float(with_base["concentration"].max()) > 0
+    with pytest.raises(csfpk.InputError, match="no compartment model"):
+        csfpk.run_scenario(scenario, base_dir=tmp_path)

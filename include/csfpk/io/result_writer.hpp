@@ -32,6 +32,7 @@
 // the run has no levels / no cord segments. Summaries not computed or not requested are NaN (see
 // solve/summaries.hpp).
 #include <string>
+#include <vector>
 
 #include "csfpk/run/run_record.hpp"
 
@@ -87,5 +88,9 @@ inline constexpr const char* kCsvTissueSitePrefix = "tissue:";
 // file is removed on failure. Throws IoError (naming the file and object) on any failure,
 // including a record whose arrays disagree with its times/sites.
 void write_result(const std::string& path, const RunRecord& record);
+
+// The same file, written in memory (no disk, no temporary file) and returned as its bytes: what
+// the Python binding hands to xarray. Throws IoError like write_result.
+std::vector<unsigned char> result_image(const RunRecord& record);
 
 }  // namespace csfpk

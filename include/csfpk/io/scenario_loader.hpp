@@ -30,14 +30,27 @@ class ScenarioTemplate {
   ScenarioTemplate(const std::string& path, const std::vector<std::string>& overrides,
                    std::shared_ptr<const ModelLibrary> library, const LoadLimits& limits = {});
 
+  // A scenario given as text (e.g. a Python dict): `name` is what messages and results call it,
+  // and relative paths in it are resolved against `folder`.
+  static ScenarioTemplate from_text(const std::string& text, const std::string& name,
+                                    const std::string& folder,
+                                    const std::vector<std::string>& overrides,
+                                    std::shared_ptr<const ModelLibrary> library,
+                                    const LoadLimits& limits = {});
+
   const Scenario& base() const { return base_; }
   const ModelLibrary& library() const { return *library_; }
   // What load_scenario(path, overrides given here + `more`) returns, text left empty.
   Scenario with(const std::vector<std::string>& more) const;
 
  private:
+  ScenarioTemplate(std::string text, const std::string& path, const std::string& folder,
+                   const std::vector<std::string>& overrides,
+                   std::shared_ptr<const ModelLibrary> library, const LoadLimits& limits);
+
   std::shared_ptr<const ModelLibrary> library_;
   LoadLimits limits_;
+  std::string folder_;
   YAML::Node tree_;
   std::shared_ptr<const YamlSource> source_;
   Scenario base_;
