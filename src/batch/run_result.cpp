@@ -6,7 +6,7 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/run/model_type.hpp"
-#include "csfpk/run/site_summaries.hpp"
+#include "csfpk/run/summary_table.hpp"
 
 namespace csfpk::batch {
 namespace {
@@ -82,18 +82,17 @@ RunResult failed_result(std::uint64_t run, std::string status, const SweepShape&
   r.run = run;
   r.status = std::move(status);
   const std::size_t d = shape.drugs.size();
-  const std::size_t ds = d * shape.sites.size();
-  r.peak.assign(ds, kNaN);
-  r.mean.assign(ds, kNaN);
-  r.auc.assign(ds, kNaN);
-  r.mass_balance.assign(d, kNaN);
-  if (shape.spinal) {
-    for (auto* v : {&r.cranial_auc, &r.spread, &r.tip_peak, &r.tip_mean}) v->assign(d, kNaN);
-    r.level_peak.assign(d * shape.levels.size(), kNaN);
-    r.level_mean.assign(d * shape.levels.size(), kNaN);
-    r.coverage.assign(d * shape.segments.size(), kNaN);
+  for (const SummaryVariable& v : summary_variables()) {
+    std::vector<double>& values = r.summaries.emplace_back();
+    if (v.canal_only && !shape.spinal) continue;
+    std::size_t per_drug = 1;
+    if (v.axis == SummaryAxis::kSite) per_drug = shape.sites.size();
+    if (v.axis == SummaryAxis::kLevel) per_drug = shape.levels.size();
+    if (v.axis == SummaryAxis::kSegment) per_drug = shape.segments.size();
+    values.assign(d * per_drug, kNaN);
   }
-  if (shape.outputs.time_series) r.series.assign(ds * shape.times_h.size(), kNaN);
+  if (shape.outputs.time_series)
+    r.series.assign(d * shape.sites.size() * shape.times_h.size(), kNaN);
   return r;
 }
 
@@ -108,31 +107,11 @@ RunResult summarize_run(std::uint64_t run, const Trajectory& traj, const SweepSh
   }
   RunResult r;
   r.run = run;
+  // The figures single-run files hold, from the same table, so a sweep and a run agree.
+  r.summaries = summary_values(traj);
   const std::vector<double>& t = traj.times_h;
   for (const DrugTrajectory& drug : traj.drugs) {
     const Eigen::MatrixXd& c = drug.concentration_ug_per_mL;
-    // The figures `csfpk run` prints, so a sweep and a single run agree.
-    const SiteSummaries figures = site_summaries(t, c);
-    for (Eigen::Index s = 0; s < c.rows(); ++s) {
-      r.peak.push_back(figures.peak_ug_per_mL[s]);
-      r.auc.push_back(figures.auc_ug_h_per_mL[s]);
-      r.mean.push_back(figures.mean_ug_per_mL[s]);
-    }
-    r.mass_balance.push_back(drug.mass_balance_relative_error);
-    if (shape.spinal) {
-      const DrugSummary& sum = drug.summary;
-      r.cranial_auc.push_back(sum.cranial_auc_ug_h_per_mL);
-      r.spread.push_back(sum.spread_cm);
-      r.tip_peak.push_back(sum.tip_peak_ug_per_mL);
-      r.tip_mean.push_back(sum.tip_mean_ug_per_mL);
-      const auto append = [](std::vector<double>& out, const std::vector<double>& values,
-                             std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) out.push_back(i < values.size() ? values[i] : kNaN);
-      };
-      append(r.level_peak, sum.level_peak_ug_per_mL, shape.levels.size());
-      append(r.level_mean, sum.level_mean_ug_per_mL, shape.levels.size());
-      append(r.coverage, sum.dermatome_coverage, shape.segments.size());
-    }
     if (shape.outputs.time_series) {
       for (Eigen::Index s = 0; s < c.rows(); ++s) resample(t, c, s, shape.times_h, r.series);
     }

@@ -14,6 +14,7 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/units.hpp"
+#include "csfpk/run/summary_table.hpp"
 
 namespace csfpk::batch {
 namespace {
@@ -29,95 +30,41 @@ constexpr std::size_t kBlockBytes = std::size_t{32} << 20;
 enum class Needs { kSummaries, kSpinalSummaries, kTimeSeries };
 
 struct VariableSpec {
-  const char* name;
-  std::vector<double> RunResult::*member;
-  const char* long_name;
-  std::string_view units;
+  std::string name;
+  int summary_row;  // row of summary_variables(); -1 for the time series
+  std::string long_name;
+  std::string units;
   Needs needs;
   // Dimensions after `run`, each a dimension scale of that name. Readers take them from here,
   // not from DIMENSION_LIST: that attribute is variable-length data, read through HDF5's global
   // heap, which a damaged file can send into an endless loop.
   std::vector<std::string_view> axes;
+  std::vector<std::pair<std::string, std::string>> attributes;
 };
 
-// Every per-run float variable a sweep can hold, in file order.
+// Every per-run float variable a sweep can hold, in file order: the summary table shared with
+// single-run files (run/summary_table.hpp), then the resampled time series.
 const std::vector<VariableSpec>& variable_specs() {
-  using units::kConcentrationUnit;
-  using enum Needs;
-  static const std::vector<VariableSpec> specs{
-      {"peak",
-       &RunResult::peak,
-       "peak concentration over the run",
-       kConcentrationUnit,
-       kSummaries,
-       {"drug", "site"}},
-      {"mean",
-       &RunResult::mean,
-       "time-averaged concentration",
-       kConcentrationUnit,
-       kSummaries,
-       {"drug", "site"}},
-      {"auc",
-       &RunResult::auc,
-       "area under the concentration curve (trapezoidal)",
-       "ug h/mL",
-       kSummaries,
-       {"drug", "site"}},
-      {"mass_balance_relative_error",
-       &RunResult::mass_balance,
-       "max over time of |delivered - in body - eliminated| / delivered",
-       "1",
-       kSummaries,
-       {"drug"}},
-      {"cranial_auc",
-       &RunResult::cranial_auc,
-       "AUC of the cranial pool concentration",
-       "ug h/mL",
-       kSpinalSummaries,
-       {"drug"}},
-      {"spread",
-       &RunResult::spread,
-       "largest length of canal at or above the threshold",
-       units::kLengthUnit,
-       kSpinalSummaries,
-       {"drug"}},
-      {"tip_peak",
-       &RunResult::tip_peak,
-       "peak CSF concentration at the catheter tip",
-       kConcentrationUnit,
-       kSpinalSummaries,
-       {"drug"}},
-      {"tip_mean",
-       &RunResult::tip_mean,
-       "mean CSF concentration at the catheter tip",
-       kConcentrationUnit,
-       kSpinalSummaries,
-       {"drug"}},
-      {"level_peak",
-       &RunResult::level_peak,
-       "peak CSF concentration at each vertebral level",
-       kConcentrationUnit,
-       kSpinalSummaries,
-       {"drug", "level"}},
-      {"level_mean",
-       &RunResult::level_mean,
-       "mean CSF concentration at each vertebral level",
-       kConcentrationUnit,
-       kSpinalSummaries,
-       {"drug", "level"}},
-      {"dermatome_coverage",
-       &RunResult::coverage,
-       "fraction of the run with cord tissue at or above the effective concentration",
-       "1",
-       kSpinalSummaries,
-       {"drug", "segment"}},
-      {"concentration",
-       &RunResult::series,
-       "drug concentration",
-       kConcentrationUnit,
-       kTimeSeries,
-       {"drug", "site", "time"}},
-  };
+  static const std::vector<VariableSpec> specs = [] {
+    std::vector<VariableSpec> out;
+    const std::vector<SummaryVariable>& table = summary_variables();
+    for (std::size_t row = 0; row < table.size(); ++row) {
+      const SummaryVariable& v = table[row];
+      std::vector<std::string_view> axes{"drug"};
+      if (v.axis != SummaryAxis::kNone) axes.emplace_back(axis_name(v.axis));
+      out.push_back({v.name, static_cast<int>(row), v.long_name, v.units,
+                     v.canal_only ? Needs::kSpinalSummaries : Needs::kSummaries, axes,
+                     v.attributes});
+    }
+    out.push_back({"concentration",
+                   -1,
+                   "drug concentration",
+                   std::string(units::kConcentrationUnit),
+                   Needs::kTimeSeries,
+                   {"drug", "site", "time"},
+                   {}});
+    return out;
+  }();
   return specs;
 }
 
@@ -472,6 +419,7 @@ SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const 
                                                 big ? nullptr : &kNaN);
       attach(dataset.get(), name, scales);
       describe(dataset.get(), v.long_name, v.units);
+      for (const auto& [key, text] : v.attributes) h5::set_attribute(dataset.get(), key, text);
     }
     h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), part, "", "flush");
     h5::close_file(file, part);
@@ -515,7 +463,7 @@ void SweepFile::open_datasets() {
   runs_ = read_u64(root, "runs");
   for (const VariableSpec& v : variable_specs()) {
     h5::Dataset dataset = h5::open_dataset_if_exists(root, v.name);
-    if (dataset) variables_.push_back(Variable{std::move(dataset), v.member});
+    if (dataset) variables_.push_back(Variable{std::move(dataset), v.summary_row});
   }
   status_ = h5::open_dataset_if_exists(root, "status");
   done_ = h5::open_dataset_if_exists(root, "done");
@@ -544,7 +492,9 @@ void SweepFile::write(const RunResult& result) {
                   std::to_string(runs_) + " runs");
   }
   for (const Variable& v : variables_) {
-    const std::vector<double>& values = result.*(v.member);
+    const std::vector<double>& values =
+        v.summary_row >= 0 ? result.summaries.at(static_cast<std::size_t>(v.summary_row))
+                           : result.series;
     const std::vector<hsize_t> dims = h5::shape(v.dataset.get());
     if (values.size() != product(dims, 1)) {
       throw Error("internal: run " + std::to_string(result.run) + " has " +

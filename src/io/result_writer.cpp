@@ -19,6 +19,7 @@
 #include "csfpk/core/units.hpp"
 #include "csfpk/io/h5_file.hpp"
 #include "csfpk/run/solver_report.hpp"
+#include "csfpk/run/summary_table.hpp"
 
 namespace csfpk {
 namespace {
@@ -175,29 +176,6 @@ std::vector<double> per_drug_matrix(const Trajectory& trajectory,
   return values;
 }
 
-// A (drug, item) summary; a drug whose summary was not computed (empty vector) gets NaN.
-std::vector<double> per_drug_summary(const Trajectory& trajectory,
-                                     std::vector<double> DrugSummary::*member, std::size_t count) {
-  std::vector<double> values;
-  values.reserve(trajectory.drugs.size() * count);
-  for (const DrugTrajectory& drug : trajectory.drugs) {
-    const std::vector<double>& items = drug.summary.*member;
-    if (items.empty()) {
-      values.insert(values.end(), count, std::numeric_limits<double>::quiet_NaN());
-    } else {
-      values.insert(values.end(), items.begin(), items.end());
-    }
-  }
-  return values;
-}
-
-// A (drug) summary.
-std::vector<double> per_drug_scalar(const Trajectory& trajectory, double DrugSummary::*member) {
-  std::vector<double> values;
-  for (const DrugTrajectory& drug : trajectory.drugs) values.push_back(drug.summary.*member);
-  return values;
-}
-
 // A float64 variable over the dimensions whose scales are given, written whole; compressed and
 // chunked when it has more than one dimension.
 h5::Dataset write_variable(hid_t root, const char* name, std::initializer_list<hid_t> scales,
@@ -248,8 +226,15 @@ std::string bare_dimension_name(hsize_t length) {
   return "This is a netCDF dimension but not a netCDF variable." + count;
 }
 
-// The 1D part of the file (see result_writer.hpp); `drug` and `time` are the dimension scales.
-void write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t time) {
+// The level and segment dimension scales of a 1D file (closed, absent, in other files).
+struct CanalScales {
+  h5::Dataset level;
+  h5::Dataset segment;
+};
+
+// The 1D part of the file (see result_writer.hpp) without its summaries; `drug` and `time` are
+// the dimension scales.
+CanalScales write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t time) {
   using units::kConcentrationUnit, units::kLengthUnit;
   const hsize_t n_cells = extent(trajectory.positions_cm.size());
   const bool has_levels = !trajectory.levels.empty();
@@ -306,59 +291,38 @@ void write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t tim
                    "drug concentration in spinal cord tissue", kConcentrationUnit);
   }
 
-  // Summaries.
-  if (has_levels) {
-    const std::size_t n_levels = trajectory.levels.size();
-    h5::Dataset peak = write_variable(
-        root, names::kLevelPeak, {drug, level.get()},
-        per_drug_summary(trajectory, &DrugSummary::level_peak_ug_per_mL, n_levels),
-        "peak CSF concentration at the vertebral level over the run", kConcentrationUnit);
-    h5::set_attribute(peak.get(), "cell_methods", "time: maximum");
-    h5::Dataset mean = write_variable(
-        root, names::kLevelMean, {drug, level.get()},
-        per_drug_summary(trajectory, &DrugSummary::level_mean_ug_per_mL, n_levels),
-        "time-averaged CSF concentration at the vertebral level", kConcentrationUnit);
-    h5::set_attribute(mean.get(), "cell_methods", "time: mean");
+  return CanalScales{std::move(level), std::move(segment)};
+}
+
+// Every per-drug figure of the summary table the trajectory carries, over (drug[, axis]).
+void write_summaries(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t site,
+                     const CanalScales& canal) {
+  const std::vector<SummaryVariable>& table = summary_variables();
+  const std::vector<std::vector<double>> values = summary_values(trajectory);
+  for (std::size_t row = 0; row < table.size(); ++row) {
+    const SummaryVariable& v = table[row];
+    if (!carries(v, trajectory)) continue;
+    hid_t axis = -1;
+    switch (v.axis) {
+      case SummaryAxis::kNone:
+        break;
+      case SummaryAxis::kSite:
+        axis = site;
+        break;
+      case SummaryAxis::kLevel:
+        axis = canal.level.get();
+        break;
+      case SummaryAxis::kSegment:
+        axis = canal.segment.get();
+        break;
+    }
+    if (v.axis != SummaryAxis::kNone && axis < 0) continue;  // no levels / no segments
+    h5::Dataset dataset =
+        v.axis == SummaryAxis::kNone
+            ? write_variable(root, v.name.c_str(), {drug}, values[row], v.long_name, v.units)
+            : write_variable(root, v.name.c_str(), {drug, axis}, values[row], v.long_name, v.units);
+    for (const auto& [key, text] : v.attributes) h5::set_attribute(dataset.get(), key, text);
   }
-  {
-    h5::Dataset spread = write_variable(
-        root, names::kSpread, {drug}, per_drug_scalar(trajectory, &DrugSummary::spread_cm),
-        "largest length of canal with CSF concentration at or above the spread "
-        "threshold at any output time",
-        kLengthUnit);
-    h5::set_attribute(spread.get(), "threshold", "csf_concentration >= spread_threshold");
-    h5::set_attribute(spread.get(), "ancillary_variables", names::kSpreadThreshold);
-    write_variable(root, names::kSpreadThreshold, {drug},
-                   per_drug_scalar(trajectory, &DrugSummary::spread_threshold_ug_per_mL),
-                   "CSF concentration threshold of the spread", kConcentrationUnit);
-  }
-  write_variable(root, names::kCranialAuc, {drug},
-                 per_drug_scalar(trajectory, &DrugSummary::cranial_auc_ug_h_per_mL),
-                 "cranial exposure: time integral of the cranial pool concentration", "ug h/mL");
-  {
-    h5::Dataset tip_peak =
-        write_variable(root, names::kTipPeak, {drug},
-                       per_drug_scalar(trajectory, &DrugSummary::tip_peak_ug_per_mL),
-                       "peak CSF concentration at the catheter tip", kConcentrationUnit);
-    h5::set_attribute(tip_peak.get(), "cell_methods", "time: maximum");
-    h5::Dataset tip_mean =
-        write_variable(root, names::kTipMean, {drug},
-                       per_drug_scalar(trajectory, &DrugSummary::tip_mean_ug_per_mL),
-                       "time-averaged CSF concentration at the catheter tip", kConcentrationUnit);
-    h5::set_attribute(tip_mean.get(), "cell_methods", "time: mean");
-  }
-  if (has_segments) {
-    h5::Dataset coverage = write_variable(
-        root, names::kDermatomeCoverage, {drug, segment.get()},
-        per_drug_summary(trajectory, &DrugSummary::dermatome_coverage, trajectory.segments.size()),
-        "fraction of the run with cord tissue concentration / partition coefficient at or above "
-        "the effective concentration",
-        "1");
-    h5::set_attribute(coverage.get(), "ancillary_variables", names::kEffectiveConcentration);
-  }
-  write_variable(root, names::kEffectiveConcentration, {drug},
-                 per_drug_scalar(trajectory, &DrugSummary::effective_concentration_ug_per_mL),
-                 "effective CSF concentration of the drug (0: none given)", kConcentrationUnit);
 }
 
 // Writes the whole content into an open, empty file.
@@ -423,19 +387,6 @@ void write_contents(h5::File& file, const RunRecord& record) {
   }
 
   {
-    std::vector<double> values;
-    for (const DrugTrajectory& d : trajectory.drugs) {
-      values.push_back(d.mass_balance_relative_error);
-    }
-    h5::Dataset variable =
-        h5::create_dataset(root, names::kMassBalance, H5T_IEEE_F64LE, std::array{n_drugs});
-    h5::write(variable.get(), values);
-    attach_dimensions(variable.get(), names::kMassBalance, {drug.get()});
-    describe(variable.get(),
-             "max over time of |delivered - in_body - eliminated| relative to max delivered", "1");
-  }
-
-  {
     // A schedule without reservoir samples (no implanted pump, e.g. only direct injections)
     // has no reservoir volume to report.
     std::vector<double> values(trajectory.times_h.size(), std::numeric_limits<double>::quiet_NaN());
@@ -477,9 +428,11 @@ void write_contents(h5::File& file, const RunRecord& record) {
     describe(event_detail.get(), "details of the pump event", "");
   }
 
+  CanalScales canal;
   if (!trajectory.positions_cm.empty()) {
-    write_canal(root, trajectory, drug.get(), time.get());
+    canal = write_canal(root, trajectory, drug.get(), time.get());
   }
+  write_summaries(root, trajectory, drug.get(), site.get(), canal);
 
   // Close every object before the file so that closing it really flushes and reports.
   for (h5::Dataset* d : {&time, &drug, &site, &event}) d->close();

@@ -113,3 +113,42 @@ def test_sobol_indices_equal_the_binarys(exe, sobol):
     assert (table["ST"] > 0).all()  # both factors move the lumbar exposure
     fig = csfpk.plot_sobol(table.reset_index())
     assert len(fig.axes[0].patches) == 4
+
+
+ONE_RUN_SWEEP = """name: one run
+base: {base}
+seed: 1
+design: {{type: grid}}
+factors:
+  - name: volume
+    path: variability.csf_volume_factor
+    values: [1]
+"""
+
+
+@pytest.mark.parametrize("scenario", ["scenarios/morphine_continuous.yaml",
+                                      "scenarios/spinal_morphine_tip_T10.yaml"])
+def test_a_single_run_is_a_sweep_of_one_run(exe, source_dir, tmp_path, scenario):
+    """Single-run files and sweep files hold the same per-drug figures, from one table: every
+    summary variable of the sweep, with its units and long name, equals the run file's."""
+    base = source_dir / scenario
+    run_file = tmp_path / "run.h5"
+    subprocess.run([exe, "run", str(base), "-o", str(run_file)], check=True, capture_output=True)
+    sweep_file = tmp_path / "sweep.yaml"
+    sweep_file.write_text(ONE_RUN_SWEEP.format(base=base))
+    swept = tmp_path / "sweep.h5"
+    subprocess.run([exe, "sweep", str(sweep_file), "-o", str(swept)], check=True,
+                   capture_output=True)
+    run = csfpk.open(run_file, load=True)
+    sweep = csfpk.open(swept, load=True).isel(run=0)
+    summaries = [name for name in sweep.data_vars
+                 if name not in ("status", "done") and not name.startswith("factor_")]
+    assert {"peak", "mean", "auc", "mass_balance_relative_error"} <= set(summaries)
+    for name in summaries:
+        assert name in run, name
+        assert run[name].dims == sweep[name].dims, name
+        assert run[name].attrs["units"] == sweep[name].attrs["units"], name
+        assert run[name].attrs["long_name"] == sweep[name].attrs["long_name"], name
+        np.testing.assert_array_equal(run[name].values, sweep[name].values, err_msg=name)
+    # peak and AUC are those of the stored concentration curve.
+    np.testing.assert_array_equal(run["peak"].values, run["concentration"].max("time").values)

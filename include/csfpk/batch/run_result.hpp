@@ -28,13 +28,11 @@ SweepShape probe_shape(const Scenario& base, const OutputSpec& outputs);
 struct RunResult {
   std::uint64_t run = 0;
   std::string status = "ok";  // "ok" or why the run failed
-  // Drug-major: [drug][site], [drug], [drug][level], [drug][segment], [drug][site][time].
-  std::vector<double> peak, mean, auc;
-  std::vector<double> mass_balance;
-  std::vector<double> cranial_auc, spread, tip_peak, tip_mean;
-  std::vector<double> level_peak, level_mean, coverage;
-  std::vector<double> series;
-  double wall_s = 0.0;  // solve time, for progress and benches (not stored)
+  // One entry per row of summary_variables() (run/summary_table.hpp), drug-major over the row's
+  // axis; empty for rows the sweep does not hold (1D rows of a compartmental sweep).
+  std::vector<std::vector<double>> summaries;
+  std::vector<double> series;  // [drug][site][time] on the sweep's time grid
+  double wall_s = 0.0;         // solve time, for progress and benches (not stored)
 };
 
 // NaN-filled result carrying `status`: how a failed run is recorded.

@@ -81,7 +81,7 @@ class SweepFile {
   std::uint64_t runs_ = 0;
   struct Variable {
     h5::Dataset dataset;
-    std::vector<double> RunResult::*member = nullptr;
+    int summary_row = -1;  // row of summary_variables(); -1: the time series
   };
   std::vector<Variable> variables_;
   h5::Dataset status_;

@@ -7,7 +7,9 @@
 //   coordinates  time(time) float64 h · drug(drug) str · site(site) str · event(event) int64
 //   variables    concentration(drug, site, time) ug/mL   (chunked, shuffle + deflate 4)
 //                delivered, in_body, eliminated(drug, time) ug
+//                peak, mean(drug, site) ug/mL · auc(drug, site) ug h/mL
 //                mass_balance_relative_error(drug) 1
+//                (the per-drug figures come from run/summary_table.hpp, shared with sweep files)
 //                reservoir_volume(time) mL               (NaN when the schedule has no reservoir)
 //                event_time(event) h · event_kind(event) str · event_detail(event) str
 //   root attrs   title, Conventions, csfpk_version, scenario_file, scenario, command_line,
