@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "csfpk/io/h5_file.hpp"
+#include "io/h5_file.hpp"
 
 namespace csfpk::fuzz {
 

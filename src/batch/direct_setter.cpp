@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "csfpk/core/units.hpp"
 #include "csfpk/io/drug_library.hpp"
 
 namespace csfpk::batch {

@@ -21,9 +21,10 @@
 #include "csfpk/core/errors.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/scenario_loader.hpp"
-#include "csfpk/io/yaml_node.hpp"
 #include "csfpk/run/pipeline.hpp"
 #include "direct_setter.hpp"
+#include "io/yaml_node.hpp"
+#include "sweep_writer.hpp"
 
 namespace csfpk::batch {
 namespace {

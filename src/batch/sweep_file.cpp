@@ -15,6 +15,7 @@
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/units.hpp"
 #include "csfpk/run/summary_table.hpp"
+#include "sweep_writer.hpp"
 
 namespace csfpk::batch {
 namespace {

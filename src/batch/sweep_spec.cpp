@@ -13,7 +13,7 @@
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
-#include "csfpk/io/yaml_node.hpp"
+#include "io/yaml_node.hpp"
 
 namespace csfpk::batch {
 namespace {

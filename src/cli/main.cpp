@@ -20,11 +20,11 @@
 #include "csfpk/io/drug_library.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/scenario_loader.hpp"
-#include "csfpk/io/yaml_node.hpp"
 #include "csfpk/run/pipeline.hpp"
 #include "csfpk/run/site_summaries.hpp"
 #include "csfpk/run/solver_report.hpp"
 #include "csfpk/version.hpp"
+#include "io/yaml_node.hpp"
 #include "sweep_commands.hpp"
 #include "verify_command.hpp"
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "csfpk/core/errors.hpp"
+#include "io/drug_parsing.hpp"
 
 namespace csfpk {
 namespace {

@@ -1,4 +1,4 @@
-#include "csfpk/io/h5_file.hpp"
+#include "io/h5_file.hpp"
 
 #include <algorithm>
 #include <array>

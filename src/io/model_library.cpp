@@ -1,5 +1,7 @@
 #include "csfpk/io/model_library.hpp"
 
+#include "io/model_loader.hpp"
+
 namespace csfpk {
 
 ModelLibrary::ModelLibrary(std::string models_dir)

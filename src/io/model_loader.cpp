@@ -1,10 +1,10 @@
-#include "csfpk/io/model_loader.hpp"
+#include "io/model_loader.hpp"
 
 #include <algorithm>
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/domain/vertebral_level.hpp"
-#include "csfpk/io/yaml_node.hpp"
+#include "io/yaml_node.hpp"
 
 namespace csfpk {
 namespace {

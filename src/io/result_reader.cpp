@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "csfpk/core/errors.hpp"
-#include "csfpk/io/h5_file.hpp"
 #include "csfpk/io/result_writer.hpp"
+#include "io/h5_file.hpp"
 
 namespace csfpk {
 namespace {

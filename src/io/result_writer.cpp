@@ -17,9 +17,9 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/units.hpp"
-#include "csfpk/io/h5_file.hpp"
 #include "csfpk/run/solver_report.hpp"
 #include "csfpk/run/summary_table.hpp"
+#include "io/h5_file.hpp"
 
 namespace csfpk {
 namespace {

@@ -15,9 +15,10 @@
 #include "csfpk/domain/vertebral_level.hpp"
 #include "csfpk/io/drug_library.hpp"
 #include "csfpk/io/model_library.hpp"
-#include "csfpk/io/model_loader.hpp"
-#include "csfpk/io/yaml_node.hpp"
 #include "csfpk/run/model_type.hpp"
+#include "io/drug_parsing.hpp"
+#include "io/model_loader.hpp"
+#include "io/yaml_node.hpp"
 
 namespace csfpk {
 namespace {
@@ -805,6 +806,11 @@ std::string variability_dispersion_message() {
   return "applies to the spinal_1d model only";
 }
 
+struct ScenarioTemplate::Parsed {
+  YAML::Node tree;
+  std::shared_ptr<const YamlSource> source;
+};
+
 ScenarioTemplate::ScenarioTemplate(const std::string& path,
                                    const std::vector<std::string>& overrides,
                                    std::shared_ptr<const ModelLibrary> library,
@@ -828,20 +834,21 @@ ScenarioTemplate::ScenarioTemplate(std::string text, const std::string& path,
     : library_(std::move(library)), limits_(limits), folder_(folder) {
   auto source = std::make_shared<YamlSource>();
   source->file = path;
-  YamlNode parsed = YamlNode::load_string(text, source);
-  tree_ = parsed.raw();
+  auto parsed = std::make_shared<Parsed>();
+  parsed->tree = YamlNode::load_string(text, source).raw();
   if (!overrides.empty()) {
     for (const auto& assignment : overrides) {
       source->overridden_paths.insert(
-          apply_yaml_override(tree_, assignment, "pump.basal='0.4 mL/day'"));
+          apply_yaml_override(parsed->tree, assignment, "pump.basal='0.4 mL/day'"));
     }
     YAML::Emitter out;
-    out << tree_;
+    out << parsed->tree;
     text = std::string(out.c_str()) + "\n";
   }
-  source_ = source;
+  parsed->source = source;
+  parsed_ = parsed;
   // Line numbers still refer to the user's file for fields that were not overridden.
-  const YamlNode root(tree_, source_, "");
+  const YamlNode root(parsed_->tree, parsed_->source, "");
   base_ = ScenarioReader(root, *library_, path, folder_, limits_).read();
   base_.text = std::move(text);
 }
@@ -852,13 +859,13 @@ Scenario ScenarioTemplate::with(const std::vector<std::string>& overrides) const
     copy.text.clear();
     return copy;
   }
-  auto source = std::make_shared<YamlSource>(*source_);
+  auto source = std::make_shared<YamlSource>(*parsed_->source);
   YAML::Node tree;
   {
     // yaml-cpp does not promise that even reading a node is safe from several threads.
     static std::mutex clone_mutex;
     const std::lock_guard lock(clone_mutex);
-    tree = YAML::Clone(tree_);
+    tree = YAML::Clone(parsed_->tree);
   }
   for (const auto& assignment : overrides) {
     source->overridden_paths.insert(

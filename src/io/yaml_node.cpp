@@ -1,4 +1,4 @@
-#include "csfpk/io/yaml_node.hpp"
+#include "io/yaml_node.hpp"
 
 #include <yaml-cpp/depthguard.h>
 

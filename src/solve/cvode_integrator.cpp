@@ -13,7 +13,7 @@
 #include <string>
 
 #include "csfpk/core/errors.hpp"
-#include "csfpk/solve/linear_integrator.hpp"
+#include "solve/linear_integrator.hpp"
 
 namespace csfpk {
 namespace {

@@ -8,7 +8,7 @@
 #include <unsupported/Eigen/MatrixFunctions>
 #include <utility>
 
-#include "csfpk/solve/linear_integrator.hpp"
+#include "solve/linear_integrator.hpp"
 
 namespace csfpk {
 namespace {

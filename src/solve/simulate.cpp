@@ -5,7 +5,7 @@
 #include <deque>
 
 #include "csfpk/core/errors.hpp"
-#include "csfpk/solve/linear_integrator.hpp"
+#include "solve/linear_integrator.hpp"
 
 namespace csfpk {
 namespace {

@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "csfpk/batch/sweep_file.hpp"
-#include "csfpk/io/h5_file.hpp"
+#include "io/h5_file.hpp"
 
 extern char** environ;
 

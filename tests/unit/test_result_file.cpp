@@ -9,10 +9,10 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/io/csv_export.hpp"
-#include "csfpk/io/h5_file.hpp"
 #include "csfpk/io/result_reader.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/solve/summaries.hpp"
+#include "io/h5_file.hpp"
 
 using namespace csfpk;
 using Catch::Matchers::Contains;

@@ -5,8 +5,8 @@
 
 #include "csfpk/io/data_paths.hpp"
 #include "csfpk/io/drug_library.hpp"
-#include "csfpk/io/model_loader.hpp"
 #include "csfpk/solve/simulate.hpp"
+#include "io/model_loader.hpp"
 
 using namespace csfpk;
 

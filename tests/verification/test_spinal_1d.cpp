@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "csfpk/io/data_paths.hpp"
-#include "csfpk/io/model_loader.hpp"
 #include "csfpk/models/spinal_1d.hpp"
 #include "csfpk/solve/simulate.hpp"
+#include "io/model_loader.hpp"
 
 using namespace csfpk;
 

@@ -4,10 +4,10 @@
 //
 // Layout (dimension scales run, drug, site[, time][, level, segment]):
 //   run(run) int64, factor_<name>(run) float64 or string, status(run) string, done(run) int8,
-//   peak/mean/auc(run, drug, site), mass_balance_relative_error(run, drug),
-//   1D: cranial_auc/spread/tip_peak/tip_mean(run, drug), level_peak/level_mean(run, drug,
-//   level), dermatome_coverage(run, drug, segment),
+//   every per-drug figure of run/summary_table.hpp over (run, drug[, site | level | segment])
+//   (peak/mean/auc by site, mass balance; for 1D runs spread, cranial AUC, levels, coverage, …),
 //   optional concentration(run, drug, site, time) float32 or float64.
+// The writer itself (SweepFile) is internal: src/batch/sweep_writer.hpp.
 //
 // Crash safety: every dataset is created at its full extent with its storage allocated up front
 // (H5D_ALLOC_TIME_EARLY, no filters), and the whole layout is flushed before the first run. From
@@ -23,7 +23,6 @@
 
 #include "csfpk/batch/run_plan.hpp"
 #include "csfpk/batch/run_result.hpp"
-#include "csfpk/io/h5_file.hpp"
 
 namespace csfpk::batch {
 
@@ -46,49 +45,6 @@ inline constexpr std::size_t kStatusWidth = 256;
 
 // Bytes the file will take for `runs` runs of `shape` (and the factors of `spec`).
 double estimate_file_bytes(const SweepSpec& spec, const SweepShape& shape, std::uint64_t runs);
-
-class SweepFile {
- public:
-  // Creates `path` (through a temporary file renamed into place once the layout is complete
-  // and flushed), writes coordinates, factor values and provenance, and opens it for writing.
-  static SweepFile create(const std::string& path, const RunPlan& plan, const SweepShape& shape,
-                          const SweepProvenance& provenance, std::optional<Shard> shard);
-  // Reopens a sweep file for --resume; throws InputError if it was started from another sweep
-  // text or shard, IoError if it is not a sweep file.
-  static SweepFile reopen(const std::string& path, const SweepSpec& spec,
-                          std::optional<Shard> shard);
-
-  SweepFile(SweepFile&&) noexcept = default;
-  SweepFile& operator=(SweepFile&&) noexcept = default;
-  ~SweepFile();
-
-  std::uint64_t runs() const { return runs_; }
-  std::vector<std::int8_t> read_done() const;
-
-  // Writes the run's data (not yet its done flag).
-  void write(const RunResult& result);
-  // Flushes the data written so far, then marks those runs done and flushes again.
-  void flush();
-  // Flushes and closes; reports a failed close (full disk) as IoError.
-  void close();
-
- private:
-  SweepFile() = default;
-  void open_datasets();
-
-  std::string path_;
-  h5::File file_;
-  std::uint64_t runs_ = 0;
-  struct Variable {
-    h5::Dataset dataset;
-    int summary_row = -1;  // row of summary_variables(); -1: the time series
-  };
-  std::vector<Variable> variables_;
-  h5::Dataset status_;
-  h5::Dataset done_;
-  h5::Datatype status_type_;
-  std::vector<std::uint64_t> pending_done_;
-};
 
 // Joins shard files into `output` (a copy of the first shard with every other shard's finished
 // runs copied in): the result equals a single-process sweep's arrays. Throws InputError when

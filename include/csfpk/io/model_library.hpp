@@ -7,10 +7,21 @@
 #include <mutex>
 #include <string>
 
+#include "csfpk/core/table.hpp"
+#include "csfpk/domain/anatomy.hpp"
+#include "csfpk/domain/csf_physiology.hpp"
 #include "csfpk/io/drug_library.hpp"
-#include "csfpk/io/model_loader.hpp"
+#include "csfpk/models/compartment_model.hpp"
 
 namespace csfpk {
+
+// An anatomy file with the transport defaults that come with it.
+struct AnatomyFile {
+  Anatomy anatomy;
+  LinearTable dispersion_cm2_per_h;
+  double dispersion_scale = 1.0;  // calibrated multiplier of the table (docs/qualification.md)
+  double pool_volume_mL = 0.0;
+};
 
 class ModelLibrary {
  public:

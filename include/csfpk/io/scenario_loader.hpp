@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "csfpk/io/model_library.hpp"
-#include "csfpk/io/yaml_node.hpp"
 #include "csfpk/run/scenario.hpp"
 
 namespace csfpk {
@@ -51,8 +50,8 @@ class ScenarioTemplate {
   std::shared_ptr<const ModelLibrary> library_;
   LoadLimits limits_;
   std::string folder_;
-  YAML::Node tree_;
-  std::shared_ptr<const YamlSource> source_;
+  struct Parsed;  // the YAML tree and where it came from (yaml-cpp stays out of this header)
+  std::shared_ptr<const Parsed> parsed_;
   Scenario base_;
 };
 

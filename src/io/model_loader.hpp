@@ -4,21 +4,14 @@
 #include "csfpk/core/table.hpp"
 #include "csfpk/core/units.hpp"
 #include "csfpk/domain/anatomy.hpp"
-#include "csfpk/io/yaml_node.hpp"
+#include "csfpk/io/model_library.hpp"
 #include "csfpk/models/compartment_model.hpp"
+#include "io/yaml_node.hpp"
 
 namespace csfpk {
 
 // Reads models/compartments/<name>.yaml (or any path); errors name file, line and field.
 CompartmentModelSpec load_compartment_model(const std::string& path);
-
-// An anatomy file with the transport defaults that come with it.
-struct AnatomyFile {
-  Anatomy anatomy;
-  LinearTable dispersion_cm2_per_h;
-  double dispersion_scale = 1.0;  // calibrated multiplier of the table (docs/qualification.md)
-  double pool_volume_mL = 0.0;
-};
 
 AnatomyFile load_anatomy(const std::string& path);
 
