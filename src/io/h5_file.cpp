@@ -177,27 +177,32 @@ std::string file_name(hid_t in_file) {
   return name;
 }
 
-File create_file(const std::string& path) {
-  silence_error_printing();
-  PropertyList fcpl(check(H5Pcreate(H5P_FILE_CREATE), path, "", "create file properties for"));
-  constexpr unsigned kOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
-  check(H5Pset_link_creation_order(fcpl.get(), kOrder), path, "", "set link order for");
-  check(H5Pset_attr_creation_order(fcpl.get(), kOrder), path, "", "set attribute order for");
-  return File(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), H5P_DEFAULT), path, "",
-                    "create file"));
-}
+namespace {
 
-File create_memory_file(const std::string& name) {
+// Creates (truncating) `name` with link and attribute creation order tracked, as netCDF-4 does;
+// `access` chooses where it lives (H5P_DEFAULT: on disk).
+File create_ordered_file(const std::string& name, hid_t access) {
   silence_error_printing();
   PropertyList fcpl(check(H5Pcreate(H5P_FILE_CREATE), name, "", "create file properties for"));
   constexpr unsigned kOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
   check(H5Pset_link_creation_order(fcpl.get(), kOrder), name, "", "set link order for");
   check(H5Pset_attr_creation_order(fcpl.get(), kOrder), name, "", "set attribute order for");
+  return File(
+      check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), access), name, "", "create file"));
+}
+
+}  // namespace
+
+File create_file(const std::string& path) {
+  return create_ordered_file(path, H5P_DEFAULT);
+}
+
+File create_memory_file(const std::string& name) {
+  silence_error_printing();
   PropertyList fapl(check(H5Pcreate(H5P_FILE_ACCESS), name, "", "create access properties for"));
   constexpr std::size_t kGrowBy = 1 << 20;
   check(H5Pset_fapl_core(fapl.get(), kGrowBy, /*backing_store=*/0), name, "", "keep in memory");
-  return File(
-      check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()), name, "", "create"));
+  return create_ordered_file(name, fapl.get());
 }
 
 std::vector<unsigned char> file_image(hid_t file) {
