@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <compare>
 #include <memory>
+#include <vector>
 
 #include "csfpk/models/linear_system.hpp"
 #include "csfpk/solve/solver_options.hpp"
@@ -38,5 +39,19 @@ class LinearIntegrator {
 std::unique_ptr<LinearIntegrator> make_cvode_integrator(const LinearSystem& system,
                                                         const SolverOptions& options);
 std::unique_ptr<LinearIntegrator> make_exact_integrator(const LinearSystem& system);
+
+// What the uniform-step exact integrator needs to know of a run before it starts: the step δ of
+// which every step the run takes is a whole multiple, and every distinct input vector b.
+struct UniformStepPlan {
+  double step_h = 0.0;
+  std::vector<Eigen::VectorXd> inputs;
+  std::vector<IntervalDrivers> drivers;  // distinct drivers (one exponential each)
+  long substeps = 0;                     // steps of δ over the whole run
+  // A step is a whole multiple k of δ when |step/δ − k| ≤ this · max(1, k).
+  static constexpr double kTolerance = 1e-9;
+  int input_index(const Eigen::VectorXd& b) const;  // -1 when b is not in `inputs`
+};
+std::unique_ptr<LinearIntegrator> make_uniform_exact_integrator(const LinearSystem& system,
+                                                                const UniformStepPlan& plan);
 
 }  // namespace csfpk

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <limits>
+#include <optional>
 
 #include "csfpk/core/errors.hpp"
 #include "solve/linear_integrator.hpp"
@@ -60,6 +62,70 @@ class RouteTargets {
   const LinearSystem& system_;
   std::deque<std::pair<Route, InputTarget>> targets_;  // stable references as it grows
 };
+
+// The uniform-step plan of a run (uniform_propagator.cpp), or nothing when the run has no
+// common step or the plan would cost more than solving with CVODE: its exponentials cost about
+// 30 (n + m)³ flops each and its steps 2 n² each, and it is taken when that total stays under
+// 1e9 flops, about what CVODE spends on reference problem P2 at 200 cells (0.15 s on the build
+// VM). So P2 at N = 200 goes this way and N = 400 (8x the exponential) stays with CVODE.
+std::optional<UniformStepPlan> uniform_plan(const LinearSystem& system,
+                                            const std::vector<double>& breaks,
+                                            const std::vector<double>& outputs,
+                                            const std::vector<Eigen::VectorXd>& inputs,
+                                            const std::vector<IntervalDrivers>& drivers) {
+  constexpr double kBudgetFlops = 1e9;
+  constexpr std::size_t kMostInputs = 16;
+  constexpr int kMostStates = 400;
+  if (system.size() > kMostStates) return std::nullopt;
+  // The steps the driver loop below will take: breakpoint, the outputs strictly inside the
+  // interval, next breakpoint.
+  std::vector<double> steps;
+  std::size_t next_output = 0;
+  for (std::size_t k = 0; k + 1 < breaks.size(); ++k) {
+    double t = breaks[k];
+    const double t_end = breaks[k + 1];
+    while (next_output < outputs.size() && outputs[next_output] <= t + 1e-12 * std::max(1.0, t)) {
+      ++next_output;
+    }
+    for (; next_output < outputs.size() && outputs[next_output] < t_end &&
+           !same_time(outputs[next_output], t_end);
+         ++next_output) {
+      steps.push_back(outputs[next_output] - t);
+      t = outputs[next_output];
+    }
+    steps.push_back(t_end - t);
+  }
+  double step = std::numeric_limits<double>::infinity();
+  for (const double s : steps) {
+    if (s > 0.0) step = std::min(step, s);
+  }
+  if (!std::isfinite(step)) return std::nullopt;
+  UniformStepPlan plan;
+  plan.step_h = step;
+  for (const double s : steps) {
+    const double ratio = s / step;
+    const double whole = std::round(ratio);
+    if (std::abs(ratio - whole) > UniformStepPlan::kTolerance * std::max(1.0, whole)) {
+      return std::nullopt;
+    }
+    plan.substeps += static_cast<long>(whole);
+  }
+  for (std::size_t k = 0; k < inputs.size(); ++k) {
+    if (plan.input_index(inputs[k]) < 0) {
+      if (plan.inputs.size() == kMostInputs) return std::nullopt;
+      plan.inputs.push_back(inputs[k]);
+    }
+    if (std::find(plan.drivers.begin(), plan.drivers.end(), drivers[k]) == plan.drivers.end()) {
+      plan.drivers.push_back(drivers[k]);
+    }
+  }
+  const double n = system.size();
+  const double size = n + static_cast<double>(plan.inputs.size());
+  const double flops = static_cast<double>(plan.drivers.size()) * 30.0 * size * size * size +
+                       static_cast<double>(plan.substeps) * 2.0 * n * n;
+  if (flops > kBudgetFlops) return std::nullopt;
+  return plan;
+}
 
 class TrajectoryRecorder {
  public:
@@ -162,9 +228,6 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
                       "the exact (matrix exponential) method is limited to " +
                           std::to_string(kMaxExactStates) + " states; use cvode");
   }
-  const auto integrator = method == SolverMethod::kExact ? make_exact_integrator(system)
-                                                         : make_cvode_integrator(system, options);
-
   // Input vector and drivers per interval. A schedule piece may span several intervals when
   // circadian breakpoints were added.
   const std::size_t intervals = breaks.size() - 1;
@@ -197,6 +260,17 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
       drivers[k].production_factor = system.circadian->mean_factor(breaks[k], breaks[k + 1]);
     }
   }
+
+  // Larger linear systems under `auto`: exact propagation on a uniform step when the run's steps
+  // allow one and its cost stays below CVODE's (see uniform_plan).
+  std::optional<UniformStepPlan> uniform;
+  if (options.method == SolverMethod::kAuto && method == SolverMethod::kCvode &&
+      !system.nonlinear_correction) {
+    uniform = uniform_plan(system, breaks, output_times_h, inputs, drivers);
+  }
+  const auto integrator = uniform ? make_uniform_exact_integrator(system, *uniform)
+                          : method == SolverMethod::kExact ? make_exact_integrator(system)
+                                                           : make_cvode_integrator(system, options);
 
   TrajectoryRecorder recorder(system, schedule, output_times_h.size());
   Eigen::VectorXd x = Eigen::VectorXd::Zero(system.size());

@@ -54,11 +54,13 @@ TEST_CASE("P2 expresses the reference system", "[verification][P2]") {
 
 TEST_CASE("P2 at N = 200 agrees with the exact solution to 1e-4 and conserves mass to 1e-8",
           "[verification][P2]") {
-  const Scenario cvode_scenario = load_scenario(kP2, {}, models_directory());
+  Scenario cvode_scenario = load_scenario(kP2, {}, models_directory());
+  cvode_scenario.solver.method = SolverMethod::kCvode;
   Scenario exact_scenario = cvode_scenario;
   exact_scenario.solver.method = SolverMethod::kExact;
   const RunRecord cvode = run_scenario(cvode_scenario, {});
   const RunRecord exact = run_scenario(exact_scenario, {});
+  CHECK(cvode.trajectory.drugs.at(0).solver.method == "cvode (KLU)");
   const auto a = all_outputs(cvode.trajectory.drugs.at(0));
   const auto b = all_outputs(exact.trajectory.drugs.at(0));
   REQUIRE(a.size() == (200 + 2) * 169);
@@ -77,4 +79,37 @@ TEST_CASE("P2 at N = 200 agrees with the exact solution to 1e-4 and conserves ma
   CHECK(exact.trajectory.drugs[0].mass_balance_relative_error < 1e-8);
   // Infused over the week: 0.5 mL/day × 7 days + 27 completed boluses of 0.05 mL, × 10 mg/mL.
   CHECK(cvode.trajectory.drugs[0].delivered_ug.back() == Approx((3.5 + 27 * 0.05) * 10000.0));
+}
+
+TEST_CASE(
+    "P2 under auto: exact propagation on a uniform 10-minute step, equal to the dense "
+    "exact solution",
+    "[verification][P2]") {
+  // Every step of P2 (hourly outputs, 10-minute boluses every 6 h) is a whole number of 10-minute
+  // steps: one exponential of size 203 + 2 inputs replaces CVODE.
+  const Scenario automatic = load_scenario(kP2, {}, models_directory());
+  REQUIRE(automatic.solver.method == SolverMethod::kAuto);
+  Scenario exact_scenario = automatic;
+  exact_scenario.solver.method = SolverMethod::kExact;
+  const RunRecord fast = run_scenario(automatic, {});
+  const RunRecord exact = run_scenario(exact_scenario, {});
+  const DrugTrajectory& drug = fast.trajectory.drugs.at(0);
+  CHECK(drug.solver.method == "auto: exact (uniform steps)");
+  CHECK(drug.solver.matrix_exponentials == 1);
+  CHECK(drug.solver.steps == 168 * 6);
+  const auto a = all_outputs(drug);
+  const auto b = all_outputs(exact.trajectory.drugs.at(0));
+  REQUIRE(a.size() == b.size());
+  double worst = 0.0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::abs(b[i]) <= 1e-6) continue;
+    worst = std::max(worst, std::abs(a[i] - b[i]) / std::abs(b[i]));
+  }
+  INFO("max relative difference " << worst);
+  CHECK(worst < 1e-9);
+  CHECK(drug.mass_balance_relative_error < 1e-10);
+  // Twice the cells: the exponential would cost 8x, and CVODE is kept.
+  const Scenario finer = load_scenario(kP2, {"model.grid.cells=400"}, models_directory());
+  const RunRecord cvode = run_scenario(finer, {});
+  CHECK(cvode.trajectory.drugs.at(0).solver.method == "auto: cvode (KLU)");
 }
