@@ -5,7 +5,7 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/io/data_paths.hpp"
-#include "csfpk/io/scenario.hpp"
+#include "csfpk/io/scenario_loader.hpp"
 #include "temp_file.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
