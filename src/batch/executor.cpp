@@ -240,8 +240,16 @@ std::optional<Shard> shard_from_slurm() {
   const char* min = std::getenv("SLURM_ARRAY_TASK_MIN");
   try {
     // Arrays may start at 1 (--array=1-8): count from the first task id.
-    const std::uint64_t first = min != nullptr ? std::stoull(min) : 0;
-    const std::uint64_t task = std::stoull(id);
+    // Whole digits only: std::stoull would read "1abc" as 1.
+    const auto whole = [](const char* text) {
+      const std::string s = text;
+      if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) {
+        throw std::invalid_argument("not a task number");
+      }
+      return std::stoull(s);
+    };
+    const std::uint64_t first = min != nullptr ? whole(min) : 0;
+    const std::uint64_t task = whole(id);
     if (task < first) throw std::invalid_argument("task below min");
     return parse_shard(std::to_string(task - first) + "/" + count);
   } catch (const InputError&) {
@@ -377,7 +385,13 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
   }
   log.flush();
 
-  const int threads = options.threads > 0 ? options.threads : omp_get_max_threads();
+  // More threads than cores only adds contention (and libgomp fails on absurd counts).
+  const int cores = std::max(1, omp_get_num_procs());
+  if (options.threads > cores) {
+    log << "warning: --threads " << options.threads << " is more than the " << cores
+        << " core(s) here; using " << cores << "\n";
+  }
+  const int threads = options.threads > 0 ? std::min(options.threads, cores) : omp_get_max_threads();
   BoundedQueue<RunResult> queue(options.queue_capacity > 0 ? options.queue_capacity
                                                            : 4 * static_cast<std::size_t>(threads));
   std::atomic<bool> stop{false};

@@ -26,6 +26,20 @@ namespace {
 namespace fs = std::filesystem;
 using namespace csfpk::batch;
 
+// CLI11's PositiveNumber lets "nan" through (NaN <= 0 is false): a limit of NaN would switch the
+// guard it sets off. Numbers must be finite and above zero.
+const CLI::Validator kFinitePositive(
+    [](std::string& text) -> std::string {
+      double value = 0.0;
+      std::istringstream in(text);
+      in >> value;
+      if (in.fail() || !in.eof() || !std::isfinite(value) || value <= 0.0) {
+        return "expected a finite number above zero, got '" + text + "'";
+      }
+      return "";
+    },
+    "POSITIVE");
+
 // Same mapping as main(): 2 input, 3 solver, 4 file I/O, 70 internal.
 int exit_code_for(const std::exception& e) {
   if (dynamic_cast<const InputError*>(&e) != nullptr) return 2;
@@ -81,10 +95,12 @@ class Commands final : public SweepCommands {
         ->add_option("--flush-every", flush_interval_s_,
                      "seconds between flushes; a killed sweep loses at most this much work "
                      "(default 2)")
-        ->check(CLI::PositiveNumber);
-    sweep_->add_option("--size-limit", size_limit_gb_,
-                       "largest estimated output, GB (default "
-                       "50)");
+        ->check(kFinitePositive);
+    sweep_
+        ->add_option("--size-limit", size_limit_gb_,
+                     "largest estimated output, GB (default "
+                     "50)")
+        ->check(kFinitePositive);
 
     merge_ = app.add_subcommand("merge", "join the shard files of one sweep into one file");
     merge_->add_option("output", merge_output_, "merged result file")->required();

@@ -205,7 +205,9 @@ double parse_clock_time(std::string_view text) {
   const auto colon = s.find(':');
   int hours = -1;
   int minutes = -1;
-  if (colon != std::string_view::npos && colon > 0 && s.size() - colon == 3) {
+  // from_chars takes a sign: "-0:30" must not read as 00:30.
+  if (colon != std::string_view::npos && colon > 0 && s.size() - colon == 3 && s[0] >= '0' &&
+      s[0] <= '9' && s[colon + 1] >= '0' && s[colon + 1] <= '9') {
     const auto h = std::from_chars(s.data(), s.data() + colon, hours);
     const auto m = std::from_chars(s.data() + colon + 1, s.data() + s.size(), minutes);
     if (h.ec != std::errc{} || h.ptr != s.data() + colon || m.ec != std::errc{} ||

@@ -402,6 +402,10 @@ class ScenarioReader {
     }
     if (const auto alarm = node.find("low_alarm")) {
       reservoir.low_alarm_mL = alarm->non_negative_quantity(kVolume);
+      if (reservoir.low_alarm_mL >= reservoir.capacity_mL) {
+        alarm->fail("the low-reservoir alarm must be below the capacity (" +
+                    node.at("capacity").text() + ")");
+      }
     }
     reservoir.blend = read_blend(node.at("blend"));
   }
@@ -444,6 +448,10 @@ class ScenarioReader {
     }
     bolus.interval_h = item.at("every").positive_quantity(kTime);
     if (const auto start = item.find("start")) bolus.start_h = time_within_run(*start);
+    if (const auto until = item.find("until"); until && bolus.end_h && *bolus.end_h < bolus.start_h) {
+      until->fail("is before the first bolus (start " +
+                  (item.find("start") ? item.at("start").text() : std::string("0 h")) + ")");
+    }
     check_fits_interval(item, bolus);
     out.push_back(bolus);
   }
@@ -465,6 +473,12 @@ class ScenarioReader {
     const YamlNode lockout = node.at("lockout");
     p.lockout_h = lockout.non_negative_quantity(kTime);
     if (p.lockout_h > 24.0) lockout.fail("a lockout longer than a day (24 h) is not programmable");
+    // A lockout shorter than the bolus would let a second bolus start while one still runs.
+    if (p.lockout_h <= 0.0 || p.lockout_h < p.duration_h) {
+      lockout.fail("must be longer than zero and at least the bolus duration (" +
+                   (node.find("duration") ? node.at("duration").text() : std::string("0 min")) +
+                   "), got " + lockout.text());
+    }
     const YamlNode max = node.at("max_per_day");
     p.max_per_day = max.integer();
     if (p.max_per_day < 1 || p.max_per_day > 96) {
@@ -743,9 +757,13 @@ class ScenarioReader {
       }
       if (const auto times = output->find("times")) {
         for (const auto& t : times->items()) s.output_times_h.push_back(time_within_run(t));
+        if (s.output_times_h.empty()) times->fail("expected at least one output time");
         check_output_size(*times, s, static_cast<double>(s.output_times_h.size()));
-        if (!std::is_sorted(s.output_times_h.begin(), s.output_times_h.end())) {
-          times->fail("output times must be increasing");
+        // Strictly: a repeated time would give two samples at one instant, which every
+        // summary (and `csfpk verify`) reads as a zero-length step.
+        if (std::adjacent_find(s.output_times_h.begin(), s.output_times_h.end(),
+                               std::greater_equal<>()) != s.output_times_h.end()) {
+          times->fail("output times must be strictly increasing");
         }
         return;
       }

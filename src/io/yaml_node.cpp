@@ -70,7 +70,16 @@ YamlNode YamlNode::load_string(const std::string& text, std::shared_ptr<const Ya
                                                        : "contains bytes that are not UTF-8 text"));
   }
   try {
-    YAML::Node root = YAML::Load(text);
+    // Every document, so that a second one is refused rather than silently dropped.
+    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
+    for (std::size_t i = 1; i < documents.size(); ++i) {
+      if (documents[i].IsDefined() && !documents[i].IsNull()) {
+        throw InputError(source->file, documents[i].Mark().line + 1, "",
+                         "a second YAML document starts here; a file holds one document (remove "
+                         "the '---' separator or split the file)");
+      }
+    }
     if (!root.IsMap()) {
       throw InputError(source->file, root.IsDefined() ? root.Mark().line + 1 : 0, "",
                        "expected a YAML mapping of fields at the top level");
