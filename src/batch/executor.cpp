@@ -391,7 +391,8 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
     log << "warning: --threads " << options.threads << " is more than the " << cores
         << " core(s) here; using " << cores << "\n";
   }
-  const int threads = options.threads > 0 ? std::min(options.threads, cores) : omp_get_max_threads();
+  const int threads =
+      options.threads > 0 ? std::min(options.threads, cores) : omp_get_max_threads();
   BoundedQueue<RunResult> queue(options.queue_capacity > 0 ? options.queue_capacity
                                                            : 4 * static_cast<std::size_t>(threads));
   std::atomic<bool> stop{false};

@@ -21,11 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open the sweep file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text_file(path, "sweep file");
 }
 
 bool parse_double(const std::string& text, double& value) {

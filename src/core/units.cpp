@@ -19,31 +19,33 @@ struct UnitSymbol {
 
 // Conversion factors to the internal system (µg, cm, mL, h).
 constexpr std::array kSymbols{
-    UnitSymbol{"ug", 1.0, kMass},        UnitSymbol{"µg", 1.0, kMass},
-    UnitSymbol{"μg", 1.0, kMass},        UnitSymbol{"mcg", 1.0, kMass},
-    UnitSymbol{"ng", 1e-3, kMass},       UnitSymbol{"pg", 1e-6, kMass},
-    UnitSymbol{"mg", 1e3, kMass},        UnitSymbol{"g", 1e6, kMass},
-    UnitSymbol{"kg", 1e9, kMass},        UnitSymbol{"mL", 1.0, kVolume},
-    UnitSymbol{"ml", 1.0, kVolume},      UnitSymbol{"uL", 1e-3, kVolume},
-    UnitSymbol{"µL", 1e-3, kVolume},     UnitSymbol{"μL", 1e-3, kVolume},
-    UnitSymbol{"ul", 1e-3, kVolume},     UnitSymbol{"dL", 100.0, kVolume},
-    UnitSymbol{"L", 1000.0, kVolume},    UnitSymbol{"l", 1000.0, kVolume},
-    UnitSymbol{"cc", 1.0, kVolume},      UnitSymbol{"cm", 1.0, kLength},
-    UnitSymbol{"mm", 0.1, kLength},      UnitSymbol{"um", 1e-4, kLength},
-    UnitSymbol{"µm", 1e-4, kLength},     UnitSymbol{"μm", 1e-4, kLength},
-    UnitSymbol{"m", 100.0, kLength},     UnitSymbol{"h", 1.0, kTime},
-    UnitSymbol{"hr", 1.0, kTime},        UnitSymbol{"hour", 1.0, kTime},
-    UnitSymbol{"hours", 1.0, kTime},     UnitSymbol{"min", 1.0 / 60.0, kTime},
+    UnitSymbol{"ug", 1.0, kMass},         UnitSymbol{"µg", 1.0, kMass},
+    UnitSymbol{"μg", 1.0, kMass},         UnitSymbol{"mcg", 1.0, kMass},
+    UnitSymbol{"ng", 1e-3, kMass},        UnitSymbol{"pg", 1e-6, kMass},
+    UnitSymbol{"mg", 1e3, kMass},         UnitSymbol{"g", 1e6, kMass},
+    UnitSymbol{"kg", 1e9, kMass},         UnitSymbol{"mL", 1.0, kVolume},
+    UnitSymbol{"ml", 1.0, kVolume},       UnitSymbol{"uL", 1e-3, kVolume},
+    UnitSymbol{"µL", 1e-3, kVolume},      UnitSymbol{"μL", 1e-3, kVolume},
+    UnitSymbol{"ul", 1e-3, kVolume},      UnitSymbol{"dL", 100.0, kVolume},
+    UnitSymbol{"L", 1000.0, kVolume},     UnitSymbol{"l", 1000.0, kVolume},
+    UnitSymbol{"cc", 1.0, kVolume},       UnitSymbol{"cm", 1.0, kLength},
+    UnitSymbol{"mm", 0.1, kLength},       UnitSymbol{"um", 1e-4, kLength},
+    UnitSymbol{"µm", 1e-4, kLength},      UnitSymbol{"μm", 1e-4, kLength},
+    UnitSymbol{"m", 100.0, kLength},      UnitSymbol{"h", 1.0, kTime},
+    UnitSymbol{"hr", 1.0, kTime},         UnitSymbol{"hour", 1.0, kTime},
+    UnitSymbol{"hours", 1.0, kTime},      UnitSymbol{"min", 1.0 / 60.0, kTime},
     UnitSymbol{"s", 1.0 / 3600.0, kTime}, UnitSymbol{"sec", 1.0 / 3600.0, kTime},
-    UnitSymbol{"d", 24.0, kTime},        UnitSymbol{"day", 24.0, kTime},
-    UnitSymbol{"days", 24.0, kTime},     UnitSymbol{"week", 168.0, kTime},
+    UnitSymbol{"d", 24.0, kTime},         UnitSymbol{"day", 24.0, kTime},
+    UnitSymbol{"days", 24.0, kTime},      UnitSymbol{"week", 168.0, kTime},
     UnitSymbol{"weeks", 168.0, kTime},
 };
 
 Dimension combine(Dimension a, Dimension b, int sign) {
   return {a.mass + sign * b.mass, a.length + sign * b.length, a.time + sign * b.time};
 }
-Dimension power(Dimension a, int p) { return {a.mass * p, a.length * p, a.time * p}; }
+Dimension power(Dimension a, int p) {
+  return {a.mass * p, a.length * p, a.time * p};
+}
 
 bool is_unit_char(unsigned char c) {
   // Letters plus the UTF-8 bytes of µ/μ (lead bytes 0xC2/0xCE and their continuations).
@@ -216,8 +218,8 @@ double parse_clock_time(std::string_view text) {
     }
   }
   if (hours < 0 || hours > 23 || minutes < 0 || minutes > 59) {
-    throw UnitError("expected a time of day HH:MM between 00:00 and 23:59, got '" +
-                    std::string(s) + "'");
+    throw UnitError("expected a time of day HH:MM between 00:00 and 23:59, got '" + std::string(s) +
+                    "'");
   }
   return hours + minutes / 60.0;
 }

@@ -38,11 +38,7 @@ std::string format_count(double n) {
 }
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open the scenario file");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return read_text_file(path, "scenario file");
 }
 
 class ScenarioReader {
@@ -448,7 +444,8 @@ class ScenarioReader {
     }
     bolus.interval_h = item.at("every").positive_quantity(kTime);
     if (const auto start = item.find("start")) bolus.start_h = time_within_run(*start);
-    if (const auto until = item.find("until"); until && bolus.end_h && *bolus.end_h < bolus.start_h) {
+    if (const auto until = item.find("until");
+        until && bolus.end_h && *bolus.end_h < bolus.start_h) {
       until->fail("is before the first bolus (start " +
                   (item.find("start") ? item.at("start").text() : std::string("0 h")) + ")");
     }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -94,14 +95,36 @@ YamlNode YamlNode::load_string(const std::string& text, std::shared_ptr<const Ya
   }
 }
 
-YamlNode YamlNode::load_file(const std::string& path) {
+std::string read_text_file(const std::string& path, std::string_view what) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status))
+    throw InputError(path, 0, "", "cannot open the " + std::string(what) + ": no such file");
+  // A device, FIFO or socket can be endless (/dev/zero) or block until a writer comes: refuse
+  // anything but a regular file before opening it.
+  if (!fs::is_regular_file(status)) {
+    throw InputError(path, 0, "",
+                     "cannot read the " + std::string(what) + ": " +
+                         (fs::is_directory(status) ? "it is a folder" : "not a regular file"));
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path, 0, "", "cannot open the file");
-  std::ostringstream text;
-  text << in.rdbuf();
+  if (!in) throw InputError(path, 0, "", "cannot open the " + std::string(what));
+  std::string text(kMaxTextBytes + 1, '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.size() > kMaxTextBytes) {
+    throw InputError(
+        path, 0, "",
+        "the file is larger than 16 MiB; a " + std::string(what) + " is a small text file");
+  }
+  return text;
+}
+
+YamlNode YamlNode::load_file(const std::string& path) {
   auto source = std::make_shared<YamlSource>();
   source->file = path;
-  return load_string(text.str(), std::move(source));
+  return load_string(read_text_file(path, "file"), std::move(source));
 }
 
 int YamlNode::line() const {

@@ -62,6 +62,11 @@ class YamlNode {
   std::string path_;
 };
 
+// The text of a regular file of at most 16 MiB, read without going past that cap. InputError for
+// a missing file, a folder, a device or FIFO (endless or blocking), or a larger file; `what` names
+// the file in messages ("scenario file").
+std::string read_text_file(const std::string& path, std::string_view what);
+
 // Applies one command-line override "a.b.0.c=value" (the value is YAML) to a parsed tree in
 // place and returns the YamlNode-style path it set ("a.b[0].c"), so that errors in that field can
 // say they came from --set. `example` is shown when the assignment is malformed.
