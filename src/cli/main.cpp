@@ -192,6 +192,7 @@ void print_run_summary(const RunRecord& record) {
 struct ScenarioRequest {
   std::string scenario_path;
   std::string output;
+  bool output_given = false;  // -o given, even as ""
   std::vector<std::string> overrides;
   bool overwrite = false;
   bool strict = false;
@@ -203,11 +204,31 @@ Scenario load(const ScenarioRequest& request) {
                        request.force ? LoadLimits::forced() : LoadLimits{});
 }
 
+// Whether `a` and `b` name one file (both existing), or the same path once made absolute.
+bool same_file(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec) && !ec;
+  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
+}
+
+// An output that would replace one of the command's own inputs is refused, --overwrite or not.
+void refuse_overwriting_input(const std::string& output, const std::string& input,
+                              const std::string& what) {
+  if (same_file(output, input)) {
+    throw IoError(output + ": is the " + what + " this command reads; choose another output");
+  }
+}
+
 int run_command(const ScenarioRequest& request, const std::string& command_line) {
   const std::string& scenario_path = request.scenario_path;
+  if (request.output_given && request.output.empty()) {
+    throw IoError("-o: the output file name is empty");
+  }
   const Scenario scenario = load(request);
   std::string output = request.output;
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
+  refuse_overwriting_input(output, scenario_path, "scenario");
   require_writable_location(output);
   if (std::filesystem::exists(output) && !request.overwrite) {
     throw IoError(output + ": the output file exists; pass --overwrite to replace it");
@@ -310,7 +331,8 @@ int main(int argc, char** argv) {
   const char* force_help = "accept a grid or output size above the limits (estimate shown)";
   auto* run = app.add_subcommand("run", "run a scenario and write an HDF5 result file");
   run->add_option("scenario", request.scenario_path, "scenario YAML file")->required();
-  run->add_option("-o,--output", request.output, "result file (default: <scenario>.h5)");
+  auto* output_option =
+      run->add_option("-o,--output", request.output, "result file (default: <scenario>.h5)");
   run->add_option("--set", request.overrides, "override a scenario field: PATH=VALUE (repeatable)");
   run->add_flag("--overwrite", request.overwrite, "replace an existing result file");
   run->add_flag("--strict", request.strict, "treat consensus-maximum warnings as errors");
@@ -330,6 +352,8 @@ int main(int argc, char** argv) {
   auto* exporter = app.add_subcommand("export", "export a result file as long-format CSV");
   exporter->add_option("result", result_path, "result HDF5 file")->required();
   exporter->add_option("--csv", csv_path, "CSV file to write")->required();
+  bool export_overwrite = false;
+  exporter->add_flag("--overwrite", export_overwrite, "replace an existing CSV file");
 
   const auto sweep_commands = csfpk::cli::add_sweep_commands(app, joined_command_line(argc, argv));
   const auto verify_command = csfpk::cli::add_verify_command(app);
@@ -342,12 +366,17 @@ int main(int argc, char** argv) {
   }
 
   try {
+    request.output_given = output_option->count() > 0;
     if (*run) return run_command(request, joined_command_line(argc, argv));
     if (*check) return check_command(request);
     if (*drugs) return drugs_command();
     if (const auto code = sweep_commands->run()) return *code;
     if (const auto code = verify_command->run()) return *code;
     if (*exporter) {
+      refuse_overwriting_input(csv_path, result_path, "result file");
+      if (std::filesystem::exists(csv_path) && !export_overwrite) {
+        throw IoError(csv_path + ": the CSV file exists; pass --overwrite to replace it");
+      }
       export_csv(result_path, csv_path);
       std::cout << "wrote " << csv_path << "\n";
       return kOk;

@@ -287,12 +287,14 @@ std::string apply_yaml_override(YAML::Node root, const std::string& assignment,
     YAML::Node current = chain.back();
     const bool index = !key.empty() && std::all_of(key.begin(), key.end(), ::isdigit);
     if (index) {
-      const std::size_t n = std::stoul(key);
-      if (!current.IsSequence() || n >= current.size()) {
+      // Compared as text first: an index of more digits than any list has would overflow stoul.
+      const std::size_t size = current.IsSequence() ? current.size() : 0;
+      const bool in_range = key.size() <= std::to_string(size).size() && std::stoull(key) < size;
+      if (!current.IsSequence() || !in_range) {
         throw InputError(kOverrideFile, 0, dotted, "'" + path + "' has no item " + key);
       }
       path += "[" + key + "]";
-      chain.push_back(current[n]);
+      chain.push_back(current[std::stoull(key)]);
     } else {
       if (key.empty() || (current.IsDefined() && !current.IsNull() && !current.IsMap())) {
         throw InputError(kOverrideFile, 0, dotted, "cannot set a field inside '" + path + "'");

@@ -1,4 +1,5 @@
 # Exports RESULT to CSV and checks the header and the row count (4 drugs × 5 sites × 2689 times).
+file(REMOVE "${CSV}")  # export refuses an existing CSV without --overwrite
 execute_process(COMMAND ${EXE} export ${RESULT} --csv ${CSV} RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "export failed with exit code ${rc}")
