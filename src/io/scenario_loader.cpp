@@ -277,6 +277,12 @@ class ScenarioReader {
     for (const auto& [drug, value] : node.entries()) {
       require_known_drug(drug, value);
       blend[drug] = value.non_negative_quantity(kConcentration);
+      // 1 g/mL is already denser than any drug dissolves; beyond it a typo (1e300) would only
+      // surface as a solver failure.
+      constexpr double kMostConcentration = 1e6;  // µg/mL
+      if (blend[drug] > kMostConcentration) {
+        value.fail("is above 1 g/mL (1e6 ug/mL), more than any drug dissolves");
+      }
     }
     if (blend.empty()) node.fail("a blend needs at least one drug");
     return blend;
