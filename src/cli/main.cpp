@@ -382,16 +382,16 @@ int main(int argc, char** argv) {
       return kOk;
     }
   } catch (const InputError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable_message(e.what()) << "\n";
     return kInputFailure;
   } catch (const SolverError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable_message(e.what()) << "\n";
     return kSolverFailure;
   } catch (const IoError& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << printable_message(e.what()) << "\n";
     return kIoFailure;
   } catch (const std::exception& e) {
-    std::cerr << "internal error: " << e.what() << "\n";
+    std::cerr << "internal error: " << printable_message(e.what()) << "\n";
     return kInternal;
   }
   return kUsage;

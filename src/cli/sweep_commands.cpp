@@ -223,7 +223,7 @@ class Commands final : public SweepCommands {
         if (missing > 0) std::cout << " (" << missing << " run(s) missing)";
         std::cout << "\n";
       } catch (const std::exception& e) {
-        std::cerr << "error: " << e.what() << "\n";
+        std::cerr << "error: " << printable_message(e.what()) << "\n";
         code = exit_code_for(e);
       }
     }

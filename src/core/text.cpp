@@ -4,8 +4,8 @@
 #include <chrono>
 #include <ctime>
 #include <iomanip>
-#include <sstream>
 #include <numeric>
+#include <sstream>
 
 namespace csfpk {
 
@@ -53,6 +53,31 @@ std::string utc_now_iso8601() {
   std::ostringstream out;
   out << std::put_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
   return out.str();
+}
+
+std::string printable_message(std::string_view message, std::size_t most) {
+  std::string out;
+  std::size_t kept = std::min(message.size(), most);
+  // Cut at a UTF-8 character boundary, never inside one.
+  while (kept > 0 && kept < message.size() &&
+         (static_cast<unsigned char>(message[kept]) & 0xC0) == 0x80) {
+    --kept;
+  }
+  for (std::size_t i = 0; i < kept; ++i) {
+    const auto c = static_cast<unsigned char>(message[i]);
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (message.size() > kept) {
+    out += "... (" + std::to_string(message.size() - kept) + " more bytes)";
+  }
+  return out;
 }
 
 }  // namespace csfpk

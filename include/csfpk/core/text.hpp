@@ -5,6 +5,11 @@
 
 namespace csfpk {
 
+// A message fit for a terminal: control characters (escape codes included) shown as \xNN, and
+// anything past `most` bytes cut with a note of how much was left out, so that a hostile value
+// echoed in an error can neither drive the terminal nor flood it.
+std::string printable_message(std::string_view message, std::size_t most = 2000);
+
 // Edit distance, for did-you-mean suggestions.
 std::size_t levenshtein_distance(std::string_view a, std::string_view b);
 
