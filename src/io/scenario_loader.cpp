@@ -30,6 +30,11 @@ using namespace units;
 // run needs; sweeps choose a coarser resolution.
 // More output times than this cannot be indexed or allocated, forced or not.
 constexpr double kMostOutputSamples = 1e9;
+// Beyond a century no pump program is meaningful, and daily programs stay bounded.
+constexpr double kLongestRun_h = 876000.0;
+// Periodic boluses or refills generated over a run (a 1-minute bolus every minute for a year is
+// 5e5).
+constexpr double kMostEvents = 1e7;
 
 std::string format_count(double n) {
   std::ostringstream out;
@@ -62,6 +67,11 @@ class ScenarioReader {
     if (const auto d = root_.find("description")) s.description = d->text();
     duration_node_ = std::make_unique<YamlNode>(root_.at("duration"));
     s.duration_h = duration_node_->positive_quantity(kTime);
+    // Every daily program, request list and output grid is expanded over the run: bound the run
+    // before anything is expanded.
+    if (s.duration_h > kLongestRun_h) {
+      duration_node_->fail("is longer than 100 years (876 000 h); no pump program runs that long");
+    }
     read_model(s);
     read_inline_drugs();
     if (const auto pump = root_.find("pump")) {
@@ -449,6 +459,7 @@ class ScenarioReader {
       return;
     }
     bolus.interval_h = item.at("every").positive_quantity(kTime);
+    require_count(item.at("every"), duration_h() / bolus.interval_h, kMostEvents, "boluses");
     if (const auto start = item.find("start")) bolus.start_h = time_within_run(*start);
     if (const auto until = item.find("until");
         until && bolus.end_h && *bolus.end_h < bolus.start_h) {
@@ -500,6 +511,14 @@ class ScenarioReader {
     return p;
   }
 
+  // Refuses a program that would expand into more than `most` events, with the estimate.
+  static void require_count(const YamlNode& where, double count, double most, const char* what) {
+    if (count > most) {
+      where.fail("gives about " + format_count(count) + " " + what + " over the run, more than " +
+                 format_count(most) + "; check the unit");
+    }
+  }
+
   void read_refills(const YamlNode& node, Reservoir& reservoir) {
     const auto check_volume = [&](const YamlNode& volume) {
       const double v = volume.positive_quantity(kVolume);
@@ -517,6 +536,7 @@ class ScenarioReader {
       if (const auto b = node.find("blend")) blend = read_blend(*b);
       double t = every;
       if (const auto first = node.find("first")) t = time_within_run(*first);
+      require_count(node.at("every"), duration_h() / every, kMostEvents, "refills");
       for (; t <= duration_h(); t += every) reservoir.refills.push_back({t, volume, blend});
       return;
     }
