@@ -113,7 +113,8 @@ class BoundedQueue {
   bool closed_ = false;
 };
 
-// The values of a factor tried on the base scenario before any run: every listed level, the
+// The values of a factor tried on the base scenario before any run: the listed levels (up to 64
+// of them), the
 // median and bounds of a bounded distribution, the median of an unbounded one (whose far tails
 // may fail, and are then recorded as failed runs).
 std::vector<std::string> values_to_check(const Factor& factor) {
@@ -121,8 +122,14 @@ std::vector<std::string> values_to_check(const Factor& factor) {
   std::vector<double> quantiles{0.5};
   switch (d.kind) {
     case DistributionKind::kValues: {
+      // Every level of a short list; of a long one (a million levels would take as many loads)
+      // the first, the last and evenly spaced ones in between.
+      constexpr std::size_t kMostChecked = 64;
+      const std::size_t n = d.levels.size();
       std::vector<std::string> levels;
-      for (const std::string& level : d.levels) {
+      for (std::size_t i = 0; i < std::min(n, kMostChecked); ++i) {
+        const std::size_t at = n <= kMostChecked ? i : i * (n - 1) / (kMostChecked - 1);
+        const std::string& level = d.levels[at];
         levels.push_back(factor.unit.empty() ? level : level + " " + factor.unit);
       }
       return levels;

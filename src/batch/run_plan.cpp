@@ -77,6 +77,17 @@ RunPlan::RunPlan(const SweepSpec& spec) : spec_(spec) {
     case DesignType::kLatinHypercube: {
       runs_ = spec.runs;
       if (runs_ > kMaxRuns) throw InputError(spec.file, 0, "design.runs", "too many runs");
+      // The stratum permutations are held in memory (4 bytes per run and factor).
+      constexpr double kMostStrataBytes = 2e9;
+      const double bytes = 4.0 * static_cast<double>(runs_) * static_cast<double>(k);
+      if (bytes > kMostStrataBytes) {
+        throw InputError(spec.file, 0, "design.runs",
+                         "a Latin hypercube of " + std::to_string(runs_) + " runs over " +
+                             std::to_string(k) + " factor(s) needs " +
+                             std::to_string(static_cast<long long>(bytes / 1e9)) +
+                             " GB for its strata, more than 2 GB; use monte_carlo or sobol, or "
+                             "fewer runs");
+      }
       // One random permutation of the N strata per factor (Fisher–Yates, counter-based draws):
       // run i sits in stratum π_f(i) of factor f.
       lhs_strata_.assign(k, std::vector<std::uint32_t>(runs_));
