@@ -1,5 +1,5 @@
 # A device, a FIFO and a folder given as the scenario are refused at once, not read whole or
-# waited on. Run with -DEXE=<csfpk> -DWORK=<scratch folder>.
+# waited on; a file past the size cap is refused. Run with -DEXE=<csfpk> -DWORK=<scratch folder>.
 file(MAKE_DIRECTORY "${WORK}")
 set(fifo "${WORK}/fifo.yaml")
 file(REMOVE "${fifo}")
@@ -21,3 +21,15 @@ foreach(pair IN ITEMS "/dev/zero|not a regular file" "${fifo}|not a regular file
   endif()
 endforeach()
 file(REMOVE "${fifo}")
+
+# A regular file past the 16 MiB cap is refused without being read whole.
+set(big "${WORK}/big.yaml")
+string(REPEAT "# padding line of a file far larger than any scenario\n" 340000 padding)
+file(WRITE "${big}" "${padding}")
+execute_process(COMMAND "${EXE}" check "${big}" RESULT_VARIABLE rc ERROR_VARIABLE err TIMEOUT 20)
+string(STRIP "${err}" err)
+set(expected "error: ${big}: the file is larger than 16 MiB; a scenario file is a small text file")
+if(NOT rc EQUAL 2 OR NOT err STREQUAL expected)
+  message(FATAL_ERROR "${big}: exit ${rc}, stderr '${err}', expected exit 2 and '${expected}'")
+endif()
+file(REMOVE "${big}")
