@@ -60,6 +60,48 @@ std::size_t first_non_text_byte(const std::string& text) {
 
 }  // namespace
 
+namespace {
+
+// The line (1-based) of a document marker ("---" or "...") that has content after it, other than
+// one "---" opening the file, or 0. YAML::Load reads only the first document, and a second one
+// would be dropped silently; yaml-cpp's LoadAll, which would see it, can loop forever on some
+// malformed input (found by fuzzing), so the markers are found in the text: at column 0 they
+// can only be document markers, even inside a block or quoted scalar.
+int second_document_line(const std::string& text) {
+  const auto is_marker = [](std::string_view line, std::string_view marker) {
+    return line.substr(0, 3) == marker &&
+           (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+  };
+  const auto is_content = [](std::string_view line) {
+    const auto first = line.find_first_not_of(" \t\r");
+    return first != std::string_view::npos && line[first] != '#';
+  };
+  bool seen_content = false;
+  int marker_line = 0;
+  int number = 0;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = std::min(text.find('\n', start), text.size());
+    const std::string_view line(text.data() + start, end - start);
+    ++number;
+    if (is_marker(line, "---") || is_marker(line, "...")) {
+      // Content on the marker's own line ("--- {a: 1}") is that document's content.
+      if (seen_content) {
+        if (marker_line == 0) marker_line = number;
+        if (is_content(line.substr(3))) return marker_line;
+      } else if (is_content(line.substr(3))) {
+        seen_content = true;
+      }
+    } else if (is_content(line)) {
+      if (marker_line > 0) return marker_line;
+      seen_content = true;
+    }
+    start = end + 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 YamlNode YamlNode::load_string(const std::string& text, std::shared_ptr<const YamlSource> source) {
   if (text.size() > kMaxTextBytes) {
     throw InputError(source->file, 0, "",
@@ -72,15 +114,11 @@ YamlNode YamlNode::load_string(const std::string& text, std::shared_ptr<const Ya
                                                        : "contains bytes that are not UTF-8 text"));
   }
   try {
-    // Every document, so that a second one is refused rather than silently dropped.
-    const std::vector<YAML::Node> documents = YAML::LoadAll(text);
-    YAML::Node root = documents.empty() ? YAML::Node() : documents.front();
-    for (std::size_t i = 1; i < documents.size(); ++i) {
-      if (documents[i].IsDefined() && !documents[i].IsNull()) {
-        throw InputError(source->file, documents[i].Mark().line + 1, "",
-                         "a second YAML document starts here; a file holds one document (remove "
-                         "the '---' separator or split the file)");
-      }
+    YAML::Node root = YAML::Load(text);
+    if (const int line = second_document_line(text); line > 0) {
+      throw InputError(source->file, line, "",
+                       "a second YAML document starts here; a file holds one document (remove "
+                       "the '---' separator or split the file)");
     }
     if (!root.IsMap()) {
       throw InputError(source->file, root.IsDefined() ? root.Mark().line + 1 : 0, "",
