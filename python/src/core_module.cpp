@@ -234,16 +234,16 @@ py::object make_exception(const Outcome& out) {
 
 // Holding the GIL: the record as an xarray.Dataset, through the result writer's HDF5 image in
 // memory, or through `output` when the caller keeps the file.
-py::object to_dataset(Outcome& out, const fs::path& output) {
+py::object to_dataset(Outcome& out, std::optional<csfpk::OutputClaim>& output) {
   const py::module_ results = py::module_::import("csfpk.results");
   try {
-    if (output.empty()) {
+    if (!output) {
       const std::vector<unsigned char> image = csfpk::result_image(*out.record);
       out.record.reset();
       return results.attr("from_image")(
           py::bytes(reinterpret_cast<const char*>(image.data()), image.size()));
     }
-    csfpk::write_result(output.string(), *out.record);
+    csfpk::write_result(*output, *out.record);
   } catch (const csfpk::IoError& e) {
     out.record.reset();
     out.error_type = "IoError";
@@ -251,7 +251,9 @@ py::object to_dataset(Outcome& out, const fs::path& output) {
     return py::none();
   }
   out.record.reset();
-  return results.attr("open")(output.string(), py::arg("load") = true);
+  const std::string path = output->path();
+  output.reset();  // the lock goes before the file is read back
+  return results.attr("open")(path, py::arg("load") = true);
 }
 
 fs::path optional_path(const py::object& value) {
@@ -266,8 +268,11 @@ py::object run_scenario(const py::object& scenario, const py::object& overrides_
   const Job job = make_job(scenario, overrides_from(overrides_value), optional_path(base_dir_value),
                            "run_scenario");
   // As `csfpk run`: an output that cannot be written is refused before the solve, not after.
-  if (const fs::path output = optional_path(output_value); !output.empty()) {
-    csfpk::require_writable_location(output.string());
+  // Python replaces an existing file, as open(..., "w") does.
+  std::optional<csfpk::OutputClaim> output;
+  if (const fs::path path = optional_path(output_value); !path.empty()) {
+    output.emplace(csfpk::OutputClaim::acquire(
+        {.path = path.string(), .overwrite = true, .what = "result file"}));
   }
   const Library library = load_library();
   Outcome out;
@@ -276,7 +281,7 @@ py::object run_scenario(const py::object& scenario, const py::object& overrides_
     out = solve(job, library);
   }
   if (out.record) {
-    py::object dataset = to_dataset(out, optional_path(output_value));
+    py::object dataset = to_dataset(out, output);
     if (!dataset.is_none()) return dataset;
   }
   raise(make_exception(out));
@@ -352,7 +357,8 @@ py::list run_batch(const py::iterable& scenarios, const py::object& overrides_va
         outcome = std::move(outcomes[i]);
       }
       py::gil_scoped_acquire acquire;
-      py::object dataset = outcome.record ? to_dataset(outcome, {}) : py::none();
+      std::optional<csfpk::OutputClaim> in_memory;
+      py::object dataset = outcome.record ? to_dataset(outcome, in_memory) : py::none();
       if (!dataset.is_none()) {
         results.append(dataset);
       } else {

@@ -207,6 +207,13 @@ Scenario RunMaker::operator()(std::uint64_t run) const {
   return scenario;
 }
 
+std::string incomplete_name(const std::string& output) {
+  const fs::path path(output);
+  fs::path name = path;
+  name.replace_filename(path.stem().string() + ".incomplete" + path.extension().string());
+  return name.string();
+}
+
 std::string human_bytes(double bytes) {
   std::ostringstream out;
   out << std::setprecision(3);
@@ -360,19 +367,30 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
     }
   }
 
-  require_writable_location(options.output);
+  // --resume writes into the existing file; --overwrite writes the new sweep beside it and
+  // replaces it only once complete, so a kill meanwhile leaves the old file whole.
+  OutputClaim claim = OutputClaim::acquire(
+      {.path = options.output,
+       .overwrite = options.overwrite || options.resume,
+       .inputs = {{spec.file, "sweep file"}, {spec.base_path, "base scenario"}},
+       .what = "output file",
+       .overwrite_hint = "pass --resume to complete it or --overwrite to replace it"});
   std::optional<SweepFile> file;
-  if (fs::exists(options.output) && options.resume) {
+  std::string replacement;  // the temporary that replaces an existing file once complete
+  if (claim.existed() && options.resume) {
     file.emplace(SweepFile::reopen(options.output, spec, options.shard));
   } else {
-    if (fs::exists(options.output) && !options.overwrite) {
-      throw IoError(options.output +
-                    ": the output file exists; pass --resume to complete it or --overwrite to "
-                    "replace it");
-    }
     SweepProvenance provenance{options.csfpk_version, options.command_line, options.created_utc,
                                base.base().text};
-    file.emplace(SweepFile::create(options.output, plan, shape, provenance, options.shard));
+    const std::string temporary = claim.temporary_name();
+    SweepFile::create(temporary, plan, shape, provenance, options.shard);
+    if (claim.existed()) {
+      replacement = temporary;
+      file.emplace(SweepFile::open(temporary));
+    } else {
+      claim.commit(temporary);
+      file.emplace(SweepFile::open(options.output));
+    }
   }
 
   std::vector<std::uint64_t> todo;
@@ -477,6 +495,14 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
   writer.join();
   if (writer_error) std::rethrow_exception(writer_error);
   file->close();
+  if (!replacement.empty()) {
+    if (g_signal == 0) {
+      claim.commit(replacement);
+    } else {
+      outcome.unfinished_replacement =
+          claim.keep_aside(replacement, incomplete_name(options.output));
+    }
+  }
 
   outcome.completed = completed;
   outcome.failed = failed;

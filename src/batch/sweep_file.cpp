@@ -254,12 +254,12 @@ double estimate_file_bytes(const SweepSpec& spec, const SweepShape& shape, std::
   return static_cast<double>(runs) * per_run + 64.0 * 1024.0;
 }
 
-SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const SweepShape& shape,
-                            const SweepProvenance& provenance, std::optional<Shard> shard) {
+void SweepFile::create(const std::string& path, const RunPlan& plan, const SweepShape& shape,
+                       const SweepProvenance& provenance, std::optional<Shard> shard) {
   const SweepSpec& spec = plan.spec();
-  const std::string part = path + ".part";
+  const std::string& part = path;
   {
-    h5::File file = h5::create_file(part);
+    h5::File file = h5::create_new_file(part);
     const hid_t root = file.get();
     h5::set_attribute(root, "Conventions", std::string_view("CF-1.8"));
     h5::set_attribute(root, "title", std::string_view("csfpk sweep"));
@@ -425,9 +425,9 @@ SweepFile SweepFile::create(const std::string& path, const RunPlan& plan, const 
     h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), part, "", "flush");
     h5::close_file(file, part);
   }
-  std::error_code ec;
-  fs::rename(part, path, ec);
-  if (ec) throw IoError(path + ": cannot move the new sweep file into place: " + ec.message());
+}
+
+SweepFile SweepFile::open(const std::string& path) {
   SweepFile out;
   out.path_ = path;
   out.file_ = open_read_write(path);
@@ -532,6 +532,14 @@ void SweepFile::close() {
 
 std::uint64_t merge_shards(const std::string& output, const std::vector<std::string>& shards,
                            const std::string& command_line) {
+  OutputRequest request{.path = output, .overwrite = true, .what = "merged file"};
+  for (const std::string& shard : shards) request.inputs.push_back({shard, "shard file"});
+  OutputClaim claim = OutputClaim::acquire(request);
+  return merge_shards(claim, shards, command_line);
+}
+
+std::uint64_t merge_shards(OutputClaim& claim, const std::vector<std::string>& shards,
+                           const std::string& command_line) {
   if (shards.empty()) throw InputError("merge", 0, "", "no shard files given");
   std::string sweep_text;
   std::uint64_t runs = 0;
@@ -549,9 +557,10 @@ std::uint64_t merge_shards(const std::string& output, const std::vector<std::str
                            "count differ); only shards of one sweep can be merged");
     }
   }
-  const std::string part = output + ".part";
+  // copy_options::none creates the copy exclusively: never through a symlink or onto a file.
+  const std::string part = claim.temporary_name();
   std::error_code ec;
-  fs::copy_file(shards[0], part, fs::copy_options::overwrite_existing, ec);
+  fs::copy_file(shards[0], part, fs::copy_options::none, ec);
   if (ec) throw IoError(part + ": cannot create: " + ec.message());
   std::uint64_t missing = 0;
   {
@@ -636,12 +645,14 @@ std::uint64_t merge_shards(const std::string& output, const std::vector<std::str
     }
     if (runs > 0) write_rows(out_done.get(), H5T_NATIVE_INT8, 0, runs, done.data());
     missing = static_cast<std::uint64_t>(std::count(done.begin(), done.end(), std::int8_t{0}));
+    // Flushed while the datasets are open: a failed write of their cached data is reported
+    // here, where closing them in a destructor could not.
+    h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), part, "", "flush");
     variables.clear();
     out_done = h5::Dataset();
     h5::close_file(out, part);
   }
-  fs::rename(part, output, ec);
-  if (ec) throw IoError(output + ": cannot move the merged file into place: " + ec.message());
+  claim.commit(part);
   return missing;
 }
 

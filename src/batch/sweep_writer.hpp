@@ -13,10 +13,12 @@ namespace csfpk::batch {
 
 class SweepFile {
  public:
-  // Creates `path` (through a temporary file renamed into place once the layout is complete
-  // and flushed), writes coordinates, factor values and provenance, and opens it for writing.
-  static SweepFile create(const std::string& path, const RunPlan& plan, const SweepShape& shape,
-                          const SweepProvenance& provenance, std::optional<Shard> shard);
+  // Creates `path`, which must not exist (it is an OutputClaim temporary), writes coordinates,
+  // factor values and provenance, flushes and closes it: the layout is complete before any run.
+  static void create(const std::string& path, const RunPlan& plan, const SweepShape& shape,
+                     const SweepProvenance& provenance, std::optional<Shard> shard);
+  // Opens a sweep file that create() just wrote, for writing runs.
+  static SweepFile open(const std::string& path);
   // Reopens a sweep file for --resume; throws InputError if it was started from another sweep
   // text or shard, IoError if it is not a sweep file.
   static SweepFile reopen(const std::string& path, const SweepSpec& spec,

@@ -204,22 +204,6 @@ Scenario load(const ScenarioRequest& request) {
                        request.force ? LoadLimits::forced() : LoadLimits{});
 }
 
-// Whether `a` and `b` name one file (both existing), or the same path once made absolute.
-bool same_file(const std::string& a, const std::string& b) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::exists(a, ec) && fs::exists(b, ec)) return fs::equivalent(a, b, ec) && !ec;
-  return fs::weakly_canonical(a, ec) == fs::weakly_canonical(b, ec);
-}
-
-// An output that would replace one of the command's own inputs is refused, --overwrite or not.
-void refuse_overwriting_input(const std::string& output, const std::string& input,
-                              const std::string& what) {
-  if (same_file(output, input)) {
-    throw IoError(output + ": is the " + what + " this command reads; choose another output");
-  }
-}
-
 int run_command(const ScenarioRequest& request, const std::string& command_line) {
   const std::string& scenario_path = request.scenario_path;
   if (request.output_given && request.output.empty()) {
@@ -228,11 +212,8 @@ int run_command(const ScenarioRequest& request, const std::string& command_line)
   const Scenario scenario = load(request);
   std::string output = request.output;
   if (output.empty()) output = std::filesystem::path(scenario_path).stem().string() + ".h5";
-  refuse_overwriting_input(output, scenario_path, "scenario");
-  require_writable_location(output);
-  if (std::filesystem::exists(output) && !request.overwrite) {
-    throw IoError(output + ": the output file exists; pass --overwrite to replace it");
-  }
+  OutputClaim claim = OutputClaim::acquire(
+      {.path = output, .overwrite = request.overwrite, .inputs = {{scenario_path, "scenario"}}});
   if (request.strict) {
     // Known from the pump program alone: refused before solving.
     const std::vector<std::string> warnings =
@@ -244,7 +225,7 @@ int run_command(const ScenarioRequest& request, const std::string& command_line)
   }
   Provenance provenance{kVersion, scenario_path, scenario.text, command_line, utc_now_iso8601()};
   RunRecord record = run_scenario(scenario, provenance);
-  write_result(output, record);
+  write_result(claim, record);
   std::cout << "csfpk " << kVersion << ": " << scenario.name << " (" << scenario.duration_h
             << " h, " << record.trajectory.drugs.size() << " drug(s), "
             << record.trajectory.times_h.size() << " output times)\n";
@@ -373,11 +354,11 @@ int main(int argc, char** argv) {
     if (const auto code = sweep_commands->run()) return *code;
     if (const auto code = verify_command->run()) return *code;
     if (*exporter) {
-      refuse_overwriting_input(csv_path, result_path, "result file");
-      if (std::filesystem::exists(csv_path) && !export_overwrite) {
-        throw IoError(csv_path + ": the CSV file exists; pass --overwrite to replace it");
-      }
-      export_csv(result_path, csv_path);
+      OutputClaim csv = OutputClaim::acquire({.path = csv_path,
+                                              .overwrite = export_overwrite,
+                                              .inputs = {{result_path, "result file"}},
+                                              .what = "CSV file"});
+      export_csv(result_path, csv);
       std::cout << "wrote " << csv_path << "\n";
       return kOk;
     }

@@ -165,6 +165,13 @@ class Commands final : public SweepCommands {
     if (outcome.already_done > 0) out << "; " << outcome.already_done << " were already done";
     out << "\n";
     const std::uint64_t left = outcome.assigned - outcome.already_done - outcome.completed;
+    if (outcome.signal != 0 && !outcome.unfinished_replacement.empty()) {
+      out << "stopped by " << signal_name(outcome.signal) << " with " << left << " run(s) left; "
+          << o.output << " is unchanged and the new sweep so far is in "
+          << outcome.unfinished_replacement << ": complete it with -o "
+          << outcome.unfinished_replacement << " --resume\n";
+      return;
+    }
     if (outcome.signal != 0) {
       out << "stopped by " << signal_name(outcome.signal) << " with " << left
           << " run(s) left; the file is valid: complete it with the same command and --resume\n";
@@ -231,10 +238,13 @@ class Commands final : public SweepCommands {
   }
 
   int merge() {
-    if (fs::exists(merge_output_) && !merge_overwrite_) {
-      throw IoError(merge_output_ + ": the output file exists; pass --overwrite to replace it");
+    OutputRequest request{.path = merge_output_, .overwrite = merge_overwrite_};
+    for (const std::string& shard : shards_) request.inputs.push_back({shard, "shard file"});
+    std::uint64_t missing = 0;
+    {
+      OutputClaim claim = OutputClaim::acquire(request);
+      missing = merge_shards(claim, shards_, command_line_);
     }
-    const std::uint64_t missing = merge_shards(merge_output_, shards_, command_line_);
     const SweepFileInfo info = read_sweep_info(merge_output_);
     std::cout << "merged " << shards_.size() << " shard(s) into " << merge_output_ << ": "
               << info.runs - missing << " of " << info.runs << " runs done";

@@ -39,13 +39,18 @@ void append_text(std::string& row, std::string_view text) {
 }  // namespace
 
 void export_csv(const std::string& h5_path, const std::string& csv_path) {
-  require_writable_location(csv_path);
+  OutputClaim csv = OutputClaim::acquire({.path = csv_path, .overwrite = true, .what = "CSV file"});
+  export_csv(h5_path, csv);
+}
+
+void export_csv(const std::string& h5_path, OutputClaim& csv) {
+  const std::string& csv_path = csv.path();
   const ResultFile result = read_result(h5_path);
   const Trajectory& trajectory = result.record.trajectory;
 
-  // Written beside the target and renamed when complete: an interrupted export leaves no CSV
-  // that looks finished.
-  const std::string partial = csv_path + ".partial";
+  // Written beside the target and moved into place when complete: an interrupted export leaves
+  // no CSV that looks finished.
+  const std::string partial = csv.create_temporary();
   std::ofstream out(partial, std::ios::binary | std::ios::trunc);
   if (!out) {
     throw IoError(csv_path + ": cannot create CSV file: " + std::strerror(errno));
@@ -97,17 +102,8 @@ void export_csv(const std::string& h5_path, const std::string& csv_path) {
     }
   }
   out.close();
-  std::error_code ec;
-  if (!out) {
-    std::filesystem::remove(partial, ec);
-    throw IoError(csv_path + ": cannot write CSV file (disk full?)");
-  }
-  std::filesystem::rename(partial, csv_path, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(partial, ignored);
-    throw IoError(csv_path + ": cannot move finished " + partial + " into place: " + ec.message());
-  }
+  if (!out) throw IoError(csv_path + ": cannot write CSV file (disk full?)");
+  csv.commit(partial);
 }
 
 }  // namespace csfpk

@@ -143,7 +143,20 @@ std::vector<std::string> read_string_values(
 
 }  // namespace
 
+namespace {
+// HDF5 keeps a file whose close failed (a full disk) on its list of open files and tries to
+// flush it again from its atexit handler, which then crashes (exit 139 after a correct "No
+// space left on device" error). csfpk closes every file through RAII before exit, so it turns
+// that handler off; this must happen before HDF5 initialises itself, hence a static
+// initialiser of the file that every HDF5 user links.
+const bool kNoExitCleanup = [] {
+  H5dont_atexit();
+  return true;
+}();
+}  // namespace
+
 void silence_error_printing() {
+  (void)kNoExitCleanup;
   static const bool silenced = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
@@ -181,20 +194,30 @@ namespace {
 
 // Creates (truncating) `name` with link and attribute creation order tracked, as netCDF-4 does;
 // `access` chooses where it lives (H5P_DEFAULT: on disk).
-File create_ordered_file(const std::string& name, hid_t access) {
+File create_ordered_file(const std::string& name, hid_t access, unsigned flags = H5F_ACC_TRUNC) {
   silence_error_printing();
   PropertyList fcpl(check(H5Pcreate(H5P_FILE_CREATE), name, "", "create file properties for"));
   constexpr unsigned kOrder = H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED;
   check(H5Pset_link_creation_order(fcpl.get(), kOrder), name, "", "set link order for");
   check(H5Pset_attr_creation_order(fcpl.get(), kOrder), name, "", "set attribute order for");
-  return File(
-      check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, fcpl.get(), access), name, "", "create file"));
+  return File(check(H5Fcreate(name.c_str(), flags, fcpl.get(), access), name, "", "create file"));
 }
 
 }  // namespace
 
 File create_file(const std::string& path) {
   return create_ordered_file(path, H5P_DEFAULT);
+}
+
+File create_new_file(const std::string& path) {
+  // Without HDF5's sieve buffer and chunk cache every H5Dwrite reaches the file (and reports a
+  // failed write) before it returns: a cached block is flushed when its dataset is closed, and a
+  // failure there, in a handle's destructor, would go unseen and leave a damaged file behind a
+  // successful close. csfpk writes each dataset whole, so the caches save nothing here.
+  PropertyList fapl(check(H5Pcreate(H5P_FILE_ACCESS), path, "", "create access properties for"));
+  check(H5Pset_sieve_buf_size(fapl.get(), 0), path, "", "set the sieve buffer of");
+  check(H5Pset_cache(fapl.get(), 0, 0, 0, 0.75), path, "", "set the chunk cache of");
+  return create_ordered_file(path, fapl.get(), H5F_ACC_EXCL);
 }
 
 File create_memory_file(const std::string& name) {

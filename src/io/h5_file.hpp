@@ -92,6 +92,9 @@ std::string file_name(hid_t in_file);
 // Creates (truncating) a file that tracks link and attribute creation order, as netCDF-4 does,
 // so netCDF-C based readers list variables in the order they were written.
 File create_file(const std::string& path);
+// The same, but fails when `path` exists (O_EXCL: never writes through a planted symlink); for
+// temporaries handed out by an OutputClaim.
+File create_new_file(const std::string& path);
 // The same, held in memory only (HDF5's core driver without a backing store): `name` is what
 // messages call it. file_image() then gives its bytes, a complete HDF5 file.
 File create_memory_file(const std::string& name);

@@ -438,34 +438,7 @@ void write_contents(h5::File& file, const RunRecord& record) {
   for (h5::Dataset* d : {&time, &drug, &site, &event}) d->close();
 }
 
-// Writes the whole file; every handle is closed when this returns, so the caller may rename it.
-void write_file(const std::string& path, const RunRecord& record) {
-  h5::File file = h5::create_file(path);
-  write_contents(file, record);
-  h5::close_file(file, path);
-}
-
 }  // namespace
-
-void require_writable_location(const std::string& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (fs::is_directory(path, ec)) throw IoError(path + ": is a folder; give a file name");
-  const fs::path folder = fs::absolute(path, ec).parent_path();
-  if (!fs::exists(folder, ec)) {
-    throw IoError(path + ": cannot write: the folder " + folder.string() + " does not exist");
-  }
-  if (!fs::is_directory(folder, ec)) {
-    throw IoError(path + ": cannot write: " + folder.string() + " is not a folder");
-  }
-  const std::string probe = path + ".partial";
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    throw IoError(path + ": cannot write in " + folder.string() + ": " + std::strerror(errno));
-  }
-  ::close(fd);
-  fs::remove(probe, ec);
-}
 
 std::vector<unsigned char> result_image(const RunRecord& record) {
   const std::string name = "<memory: " + record.provenance.scenario_file + ">";
@@ -475,21 +448,21 @@ std::vector<unsigned char> result_image(const RunRecord& record) {
   return h5::file_image(file.get());
 }
 
-void write_result(const std::string& path, const RunRecord& record) {
-  namespace fs = std::filesystem;
-  check_consistent(path, record.trajectory);
-  const std::string partial = path + ".partial";
-  try {
-    write_file(partial, record);
-    std::error_code ec;
-    fs::rename(partial, path, ec);
-    if (ec)
-      throw IoError(path + ": cannot move finished " + partial + " into place: " + ec.message());
-  } catch (...) {
-    std::error_code ignored;
-    fs::remove(partial, ignored);
-    throw;
+void write_result(OutputClaim& output, const RunRecord& record) {
+  check_consistent(output.path(), record.trajectory);
+  const std::string temporary = output.temporary_name();
+  {
+    h5::File file = h5::create_new_file(temporary);
+    write_contents(file, record);
+    h5::close_file(file, temporary);
   }
+  output.commit(temporary);
+}
+
+void write_result(const std::string& path, const RunRecord& record) {
+  OutputClaim output =
+      OutputClaim::acquire({.path = path, .overwrite = true, .what = "result file"});
+  write_result(output, record);
 }
 
 }  // namespace csfpk

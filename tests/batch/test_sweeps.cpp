@@ -251,6 +251,61 @@ TEST_CASE("SIGTERM stops cleanly with a valid file and exit code 143") {
   }
 }
 
+// The temporary a sweep with --overwrite writes into, once it exists.
+std::string find_partial(const std::string& output) {
+  const fs::path path(output);
+  for (const auto& entry : fs::directory_iterator(path.parent_path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(path.filename().string() + ".partial-", 0) == 0) return entry.path().string();
+  }
+  return {};
+}
+
+TEST_CASE("a sweep with --overwrite keeps the old file until the new one is complete") {
+  const std::string dir = out_dir();
+  const std::string sweep_file = kData + "slow_population.yaml";
+  const std::string output = dir + "replaced.h5";
+  const std::string incomplete = dir + "replaced.incomplete.h5";
+  fs::remove(incomplete);
+  REQUIRE(sweep(kData + "mc_series.yaml -o " + output + " --overwrite --threads 2") == 0);
+  const auto old_time = fs::last_write_time(output);
+  const auto old_size = fs::file_size(output);
+
+  const pid_t pid = spawn(
+      {"sweep", sweep_file, "-o", output, "--overwrite", "--threads", "1", "--flush-every", "0.1"});
+  bool mid_sweep = false;
+  for (int i = 0; i < 1200 && !mid_sweep; ++i) {
+    const std::string partial = find_partial(output);
+    try {
+      mid_sweep = !partial.empty() && count_done(partial) >= 2;
+    } catch (const std::exception&) {
+      // being created
+    }
+    if (!mid_sweep) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  // Mid-sweep, the old file is still the one at the output name.
+  CHECK(fs::last_write_time(output) == old_time);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(mid_sweep);
+  CHECK(WEXITSTATUS(status) == 143);
+  CHECK(fs::last_write_time(output) == old_time);
+  CHECK(fs::file_size(output) == old_size);
+  CHECK(find_partial(output).empty());
+  // The runs done so far wait in OUT.incomplete.h5, which --resume completes.
+  REQUIRE(fs::exists(incomplete));
+  CHECK(count_done(incomplete) >= 2);
+  REQUIRE(sweep(sweep_file + " -o " + incomplete + " --resume --threads 2") == 0);
+  CHECK(count_done(incomplete) == read_sweep_info(incomplete).runs);
+
+  // Completed, the new sweep replaces the old file.
+  REQUIRE(sweep(sweep_file + " -o " + output + " --overwrite --threads 2") == 0);
+  CHECK(read_sweep_info(output).sweep_file == sweep_file);
+  CHECK(find_partial(output).empty());
+  CHECK_FALSE(fs::exists(output + ".lock"));
+}
+
 TEST_CASE("the example sweeps run with a small design") {
   const std::string dir = out_dir();
   REQUIRE(sweep(kScenarios + "p1_population.yaml --set design.runs=6 -o " + dir +

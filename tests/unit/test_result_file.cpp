@@ -355,18 +355,28 @@ TEST_CASE("a failed result write throws IoError and leaves no partial file", "[i
     const std::string path = "/nonexistent-dir/x.h5";
     CHECK_THROWS_AS(write_result(path, make_record(true)), IoError);
     CHECK_THROWS_WITH(write_result(path, make_record(true)),
-                      Contains("/nonexistent-dir/x.h5") && Contains("cannot create file"));
-    CHECK_FALSE(fs::exists(path + ".partial"));
+                      Contains("/nonexistent-dir/x.h5") &&
+                          Contains("the folder /nonexistent-dir does not exist"));
     CHECK_FALSE(fs::exists(path));
   }
-  SECTION("failure after the partial file was written") {
-    // A non-empty directory in the way makes the final rename fail once the file is complete.
+  SECTION("a folder in the way") {
     const std::string path = scratch("in_the_way.h5");
     fs::create_directories(fs::path(path) / "occupied");
-    CHECK_THROWS_WITH(write_result(path, make_record(true)), Contains("cannot move finished"));
-    CHECK_FALSE(fs::exists(path + ".partial"));
-    CHECK(fs::is_directory(path));
+    CHECK_THROWS_WITH(write_result(path, make_record(true)), Contains("is a folder"));
+    CHECK(fs::is_directory(fs::path(path) / "occupied"));
     fs::remove_all(path);
+  }
+  SECTION("the previous file is kept when the new one cannot be written") {
+    const std::string path = scratch("kept.h5");
+    write_result(path, make_record(true));
+    const auto before = fs::last_write_time(path);
+    const auto size = fs::file_size(path);
+    RunRecord record = make_record(true);
+    record.trajectory.drugs[1].in_body_ug.pop_back();
+    CHECK_THROWS_AS(write_result(path, record), IoError);
+    CHECK(fs::last_write_time(path) == before);
+    CHECK(fs::file_size(path) == size);
+    CHECK_NOTHROW(read_result(path));
   }
   SECTION("inconsistent record") {
     const std::string path = scratch("inconsistent.h5");
@@ -375,7 +385,15 @@ TEST_CASE("a failed result write throws IoError and leaves no partial file", "[i
     CHECK_THROWS_WITH(write_result(path, record),
                       Contains("drug 'bupivacaine' has 4 mass-balance samples"));
     CHECK_FALSE(fs::exists(path));
-    CHECK_FALSE(fs::exists(path + ".partial"));
+  }
+  // Nothing is left beside the outputs: no temporary, no lock file.
+  const fs::path folder = fs::path(scratch("kept.h5")).parent_path();
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    const std::string name = entry.path().filename().string();
+    for (const std::string output : {"kept.h5.", "inconsistent.h5.", "in_the_way.h5."}) {
+      INFO(name);
+      CHECK(name.rfind(output, 0) != 0);
+    }
   }
 }
 

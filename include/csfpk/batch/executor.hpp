@@ -55,6 +55,9 @@ struct SweepOutcome {
   double estimated_bytes = 0.0;
   double wall_s = 0.0;
   int signal = 0;  // the signal that stopped the sweep, 0 if none
+  // Set when a sweep that was to replace an existing file (--overwrite) was stopped: the old
+  // file is untouched and the runs done so far are in this file, which --resume can complete.
+  std::string unfinished_replacement;
 };
 
 // A sweep file checked before any run: its spec, its base scenario, and what every run shares.

@@ -23,6 +23,7 @@
 
 #include "csfpk/batch/run_plan.hpp"
 #include "csfpk/batch/run_result.hpp"
+#include "csfpk/io/output_file.hpp"
 
 namespace csfpk::batch {
 
@@ -49,6 +50,10 @@ double estimate_file_bytes(const SweepSpec& spec, const SweepShape& shape, std::
 // Joins shard files into `output` (a copy of the first shard with every other shard's finished
 // runs copied in): the result equals a single-process sweep's arrays. Throws InputError when
 // the shards come from different sweeps. Returns the number of runs still missing.
+// The merged file is written beside the output and moved into place once complete.
+std::uint64_t merge_shards(OutputClaim& output, const std::vector<std::string>& shards,
+                           const std::string& command_line);
+// The same, claiming `output` (overwriting an existing file) for the time of the merge.
 std::uint64_t merge_shards(const std::string& output, const std::vector<std::string>& shards,
                            const std::string& command_line);
 

@@ -2,6 +2,8 @@
 // Long-format CSV for spreadsheets and R, from a result file written by write_result.
 #include <string>
 
+#include "csfpk/io/output_file.hpp"
+
 namespace csfpk {
 
 // Writes the header
@@ -12,6 +14,8 @@ namespace csfpk {
 // cell centre in `position_cm`, then site `tissue:<segment>` per cord segment with an empty
 // `position_cm`. Numbers use the shortest text that reads back to the same double. Throws IoError
 // if the result file cannot be read or the CSV cannot be written (an incomplete CSV is removed).
+void export_csv(const std::string& h5_path, OutputClaim& csv);
+// The same, claiming `csv_path` (overwriting an existing file) for the time of the export.
 void export_csv(const std::string& h5_path, const std::string& csv_path);
 
 }  // namespace csfpk

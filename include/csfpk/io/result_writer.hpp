@@ -36,14 +36,10 @@
 #include <string>
 #include <vector>
 
+#include "csfpk/io/output_file.hpp"
 #include "csfpk/run/run_record.hpp"
 
 namespace csfpk {
-
-// Checked before a computation, so that a long run is not lost at the end: throws IoError when
-// `path` is a folder, its folder does not exist or is not one, or no file can be created there
-// (it creates and removes `path`.partial to find out).
-void require_writable_location(const std::string& path);
 
 // Names shared by the writer, the reader and the CSV export: the file's public vocabulary.
 namespace result_names {
@@ -85,10 +81,13 @@ inline constexpr const char* kCsvCsfSite = "csf";
 inline constexpr const char* kCsvTissueSitePrefix = "tissue:";
 }  // namespace result_names
 
-// Writes to `path + ".partial"` and renames it over `path` only once the file is complete and
-// closed, so an interrupted or failed run never leaves a complete-looking result; the partial
-// file is removed on failure. Throws IoError (naming the file and object) on any failure,
-// including a record whose arrays disagree with its times/sites.
+// Writes to a temporary of the claim and moves it onto the output only once the file is complete,
+// closed and synced, so an interrupted or failed run never leaves a complete-looking result (the
+// previous file, if any, stays until then); the temporary is removed on failure. Throws IoError
+// (naming the file and object) on any failure, including a record whose arrays disagree with its
+// times/sites.
+void write_result(OutputClaim& output, const RunRecord& record);
+// The same, claiming `path` (overwriting an existing file) for the time of the write.
 void write_result(const std::string& path, const RunRecord& record);
 
 // The same file, written in memory (no disk, no temporary file) and returned as its bytes: what
