@@ -169,9 +169,15 @@ class ScenarioReader {
                    cells.text());
       }
       if (spec.grid.cells > limits_.max_cells) {
-        cells.fail(cells.text() + " cells are above the limit of " +
-                   std::to_string(limits_.max_cells) +
-                   " (solving time and memory grow with the grid); pass --force to go ahead");
+        // The estimate the limit stands for: the CSF profile alone is one float64 per cell per
+        // output time and drug, and solving time grows at least as fast.
+        std::ostringstream message;
+        message << std::setprecision(3) << cells.text() << " cells are above the limit of "
+                << limits_.max_cells << ": the CSF profile alone takes about "
+                << 8.0 * 24.0 * static_cast<double>(spec.grid.cells) / 1e6
+                << " MB of results per drug per day of hourly outputs, and solving time and "
+                   "memory grow with the grid; pass --force to go ahead";
+        cells.fail(message.str());
       }
       if (const auto graded = grid->find("graded")) spec.grid.graded = graded->boolean();
       if (const auto r = grid->find("refinement")) {
