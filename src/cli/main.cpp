@@ -20,6 +20,7 @@
 #include "csfpk/io/drug_library.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/clinical_checks.hpp"
 #include "csfpk/run/pipeline.hpp"
 #include "csfpk/run/site_summaries.hpp"
 #include "csfpk/run/solver_report.hpp"
@@ -75,6 +76,48 @@ void print_schedule_summary(const InfusionSchedule& schedule) {
   }
 }
 
+std::string fixed(double value, int decimals) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(decimals) << value;
+  return out.str();
+}
+
+std::string day_cell(const std::optional<double>& t_h) {
+  if (!t_h) return "-";
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << *t_h / 24.0;
+  return out.str();
+}
+
+// When each fill reaches the low alarm and runs dry (past the run if need be), and what each
+// refill finds against what the program should have left.
+void print_reservoir_forecast(const Scenario& scenario, const InfusionSchedule& schedule) {
+  const std::vector<FillForecast> fills = reservoir_forecast(scenario);
+  if (fills.empty()) return;
+  std::cout << "reservoir (" << scenario.program.reservoir.capacity_mL << " mL"
+            << (scenario.device ? ", " + scenario.device->name : std::string()) << ", alarm at "
+            << scenario.program.reservoir.low_alarm_mL << " mL): fill day, volume, alarm day, "
+            << "empty day\n";
+  for (const FillForecast& fill : fills) {
+    std::cout << "  " << std::setw(8) << day_cell(fill.fill_h) << std::setw(8)
+              << std::setprecision(4) << fill.volume_mL << " mL" << std::setw(10)
+              << day_cell(fill.alarm_h) << std::setw(10) << day_cell(fill.empty_h)
+              << (fill.last && fill.empty_h && *fill.empty_h > scenario.duration_h
+                      ? "  (after the end of the run, if the program goes on)"
+                      : "")
+              << "\n";
+  }
+  for (const RefillCheck& check : refill_checks(scenario, schedule)) {
+    std::cout << "  refill at day " << day_cell(check.time_h) << ": expected residual "
+              << std::setprecision(3) << check.expected_mL << " mL, found " << check.found_mL
+              << " mL (" << (check.found_mL >= check.expected_mL ? "+" : "")
+              << check.found_mL - check.expected_mL << " mL"
+              << (check.tolerance_mL ? ", tolerance ±" + fixed(*check.tolerance_mL, 2) + " mL"
+                                     : std::string())
+              << ")" << (check.flagged ? "  ! beyond the pump's accuracy" : "") << "\n";
+  }
+}
+
 // A concentration as number and unit in fixed-width columns (µg/mL at or above 1 µg/mL, ng/mL
 // below), so that a column of them lines up; "-" for NaN (not computed).
 std::string concentration_cell(double ug_per_mL) {
@@ -86,12 +129,6 @@ std::string concentration_cell(double ug_per_mL) {
   const bool micro = std::abs(ug_per_mL) >= 1.0;
   out << std::setprecision(4) << std::setw(9) << (micro ? ug_per_mL : ug_per_mL * 1000.0)
       << (micro ? " ug/mL" : " ng/mL");
-  return out.str();
-}
-
-std::string fixed(double value, int decimals) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(decimals) << value;
   return out.str();
 }
 
@@ -215,12 +252,14 @@ int run_command(const ScenarioRequest& request, const std::string& command_line)
   OutputClaim claim = OutputClaim::acquire(
       {.path = output, .overwrite = request.overwrite, .inputs = {{scenario_path, "scenario"}}});
   if (request.strict) {
-    // Known from the pump program alone: refused before solving.
-    const std::vector<std::string> warnings =
-        scenario_warnings(scenario, compile_schedule(scenario.program, scenario.duration_h));
-    if (!warnings.empty()) {
-      throw InputError(scenario_path, 0, "pump.reservoir.blend",
-                       warnings.front() + " (--strict turns this warning into an error)");
+    // Known from the pump program alone: refused before solving. Only label maxima are
+    // refused; consensus, titration and stability advice stay warnings.
+    const auto findings =
+        clinical_findings(scenario, compile_schedule(scenario.program, scenario.duration_h));
+    for (const ClinicalFinding& finding : findings) {
+      if (!finding.refused_by_strict()) continue;
+      throw InputError(scenario_path, 0, finding.field,
+                       finding.text() + " (--strict refuses what exceeds a label maximum)");
     }
   }
   Provenance provenance{kVersion, scenario_path, scenario.text, command_line, utc_now_iso8601()};
@@ -230,6 +269,7 @@ int run_command(const ScenarioRequest& request, const std::string& command_line)
             << " h, " << record.trajectory.drugs.size() << " drug(s), "
             << record.trajectory.times_h.size() << " output times)\n";
   print_schedule_summary(record.schedule);
+  print_reservoir_forecast(scenario, record.schedule);
   print_run_summary(record);
   std::cout << "\nresult: " << std::filesystem::absolute(output).string() << "\n";
   return kOk;
@@ -277,6 +317,7 @@ int check_command(const ScenarioRequest& request) {
               << schedule.delivered_ug(name, scenario.duration_h) / 1000.0 << " mg over the run\n";
   }
   print_schedule_summary(schedule);
+  print_reservoir_forecast(scenario, schedule);
   for (const auto& w : scenario_warnings(scenario, schedule)) std::cout << "warning: " << w << "\n";
   return kOk;
 }
@@ -284,18 +325,28 @@ int check_command(const ScenarioRequest& request) {
 int drugs_command() {
   const DrugLibrary library = DrugLibrary::load(models_directory());
   std::cout << std::left << std::setw(13) << "drug" << std::setw(16) << "P_men (cm/h)"
-            << std::setw(16) << "plasma V (L)" << std::setw(18) << "plasma CL (L/h)"
-            << "max conc (mg/mL)\n";
+            << std::setw(16) << "plasma V (L)"
+            << "plasma CL (L/h)\n";
   for (const auto& [name, d] : library.all()) {
     std::cout << std::left << std::setw(13) << name << std::setw(16)
               << d.meningeal_permeability_cm_per_h << std::setw(16) << d.plasma_volume_mL / 1000.0
-              << std::setw(18) << d.plasma_clearance_mL_per_h / 1000.0
-              << (d.max_concentration_ug_per_mL
-                      ? std::to_string(*d.max_concentration_ug_per_mL / 1000.0)
-                      : std::string("-"))
-              << "\n";
+              << d.plasma_clearance_mL_per_h / 1000.0 << "\n";
   }
-  std::cout << "\nsources: " << models_directory() << "/drugs/<drug>.yaml\n";
+  std::cout << "\nlimits (label and consensus kept apart):\n";
+  for (const auto& [name, d] : library.all()) {
+    if (!d.clinical) continue;
+    for (const DoseLimit& limit : d.clinical->limits) {
+      const char* per = limit.kind == LimitKind::kMaxConcentration ? "/mL"
+                        : limit.kind == LimitKind::kMaxDailyDose   ? "/day"
+                                                                   : "";
+      std::cout << "  " << std::setw(12) << name << std::setw(22) << to_string(limit.kind)
+                << std::setw(10) << to_string(limit.basis) << std::setw(14)
+                << format_dose(&*d.clinical, limit.value, per)
+                << (limit.advisory ? "(advisory) " : "") << limit.source << "\n";
+    }
+  }
+  std::cout << "\nsources: " << models_directory() << "/drugs/<drug>.yaml and "
+            << models_directory() << "/clinical/<drug>.yaml\n";
   return kOk;
 }
 
@@ -316,7 +367,7 @@ int main(int argc, char** argv) {
       run->add_option("-o,--output", request.output, "result file (default: <scenario>.h5)");
   run->add_option("--set", request.overrides, "override a scenario field: PATH=VALUE (repeatable)");
   run->add_flag("--overwrite", request.overwrite, "replace an existing result file");
-  run->add_flag("--strict", request.strict, "treat consensus-maximum warnings as errors");
+  run->add_flag("--strict", request.strict, "refuse a program that exceeds a label maximum");
   run->add_flag("--force", request.force, force_help);
 
   auto* check = app.add_subcommand(

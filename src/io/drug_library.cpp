@@ -5,17 +5,16 @@
 #include <filesystem>
 
 #include "csfpk/core/errors.hpp"
+#include "io/clinical_library.hpp"
 #include "io/drug_parsing.hpp"
 
 namespace csfpk {
 namespace {
 
 const std::vector<std::string> kParameterNames{
-    "meningeal_permeability", "plasma_volume",        "plasma_clearance",
-    "peripheral_volume",      "peripheral_clearance", "molecular_diffusivity",
-    "max_concentration",      "max_daily_dose",       "cord_permeability",
-    "cord_partition",         "cord_clearance",       "effective_concentration",
-    "csf_elimination_rate"};
+    "meningeal_permeability", "plasma_volume",           "plasma_clearance",    "peripheral_volume",
+    "peripheral_clearance",   "molecular_diffusivity",   "cord_permeability",   "cord_partition",
+    "cord_clearance",         "effective_concentration", "csf_elimination_rate"};
 
 // What a drug needs before any model can use it.
 const std::vector<std::string> kRequiredParameters{"meningeal_permeability", "plasma_volume",
@@ -51,10 +50,6 @@ const std::vector<ParameterRule>& parameter_rules() {
        }},
       {"molecular_diffusivity", kDiffusivity, false,
        [](Drug& d, double v) { d.molecular_diffusivity_cm2_per_h = v; }},
-      {"max_concentration", kConcentration, false,
-       [](Drug& d, double v) { d.max_concentration_ug_per_mL = v; }},
-      {"max_daily_dose", kMassRate, false,
-       [](Drug& d, double v) { d.max_daily_dose_ug = v * 24.0; }},
       {"cord_permeability", kVelocity, true,
        [](Drug& d, double v) { d.cord_permeability_cm_per_h = v; }},
       {"cord_partition", kDimensionless, false, [](Drug& d, double v) { d.cord_partition = v; }},
@@ -186,6 +181,27 @@ DrugLibrary DrugLibrary::load(const std::string& models_dir) {
       root.at("name").fail("must match the file name '" + file.stem().string() + "'");
     }
     library.drugs_.emplace(drug.name, std::move(drug));
+  }
+  // Clinical rules (limits, titration, stability) of library drugs, from models/clinical/.
+  const fs::path clinical = fs::path(models_dir) / "clinical";
+  if (fs::is_directory(clinical, ec)) {
+    std::vector<fs::path> rule_files;
+    for (const auto& entry : fs::directory_iterator(clinical)) {
+      if (entry.path().extension() == ".yaml") rule_files.push_back(entry.path());
+    }
+    std::sort(rule_files.begin(), rule_files.end());
+    for (const auto& file : rule_files) {
+      const YamlNode root = YamlNode::load_file(file.string());
+      ClinicalRules rules = parse_clinical_rules(root);
+      if (file.stem().string() != rules.drug) {
+        root.at("drug").fail("must match the file name '" + file.stem().string() + "'");
+      }
+      const auto drug = library.drugs_.find(rules.drug);
+      if (drug == library.drugs_.end()) {
+        root.at("drug").fail("no drug '" + rules.drug + "' in " + folder.string());
+      }
+      drug->second.clinical = std::move(rules);
+    }
   }
   return library;
 }

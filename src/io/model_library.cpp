@@ -1,5 +1,6 @@
 #include "csfpk/io/model_library.hpp"
 
+#include "io/clinical_library.hpp"
 #include "io/model_loader.hpp"
 
 namespace csfpk {
@@ -30,6 +31,11 @@ AnatomyFile ModelLibrary::anatomy(const std::string& path) const {
 
 CsfPhysiology ModelLibrary::physiology(const std::string& path) const {
   return cached(physiologies_, path, load_physiology);
+}
+
+DeviceProfile ModelLibrary::device(const std::string& path) const {
+  return cached(devices_, path,
+                [](const std::string& file) { return parse_device(YamlNode::load_file(file)); });
 }
 
 }  // namespace csfpk

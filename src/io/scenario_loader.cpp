@@ -76,6 +76,7 @@ class ScenarioReader {
     read_inline_drugs();
     if (const auto pump = root_.find("pump")) {
       read_pump(*pump, s.program);
+      s.device = device_;
     } else {
       // No pump yet (e.g. a screening bolus by lumbar puncture): only injections deliver drug.
       s.program.reservoir = {0.0, 0.0, {}, 0.0, {}};
@@ -364,8 +365,11 @@ class ScenarioReader {
   double duration_h() const { return duration_node_->quantity(kTime); }
 
   void read_pump(const YamlNode& pump, PumpProgram& program) {
-    pump.allow_only({"reservoir", "basal", "basal_changes", "periodic_boluses", "boluses",
+    pump.allow_only({"device", "reservoir", "basal", "basal_changes", "periodic_boluses", "boluses",
                      "patient_boluses", "refills", "rate_multiplier"});
+    if (const auto device = pump.find("device")) {
+      device_ = models_.device(model_file(device->text(), *device, "devices").string());
+    }
     read_reservoir(pump.at("reservoir"), program.reservoir);
     if (const auto basal = pump.find("basal")) read_basal(*basal, program.basal);
     if (const auto changes = pump.find("basal_changes")) {
@@ -412,25 +416,59 @@ class ScenarioReader {
 
   void read_reservoir(const YamlNode& node, Reservoir& reservoir) {
     node.allow_only({"capacity", "volume", "low_alarm", "blend"});
-    reservoir.capacity_mL = node.at("capacity").positive_quantity(kVolume);
+    // A device sets the capacity and the default alarm; a capacity given with it must match.
+    if (device_) {
+      reservoir.capacity_mL = device_->capacity_mL;
+      reservoir.low_alarm_mL = device_->low_alarm_mL;
+      if (const auto capacity = node.find("capacity")) {
+        const double given = capacity->positive_quantity(kVolume);
+        if (std::abs(given - device_->capacity_mL) > 1e-9 * device_->capacity_mL) {
+          capacity->fail("a " + device_->name + " holds " + format_count(device_->capacity_mL) +
+                         " mL, not " + capacity->text() + " (" + device_->sources["capacity"] +
+                         "); leave capacity out or choose another device");
+        }
+      }
+    } else {
+      reservoir.capacity_mL = node.at("capacity").positive_quantity(kVolume);
+    }
+    const std::string capacity_text = node.find("capacity")
+                                          ? node.at("capacity").text()
+                                          : format_count(reservoir.capacity_mL) + " mL";
     const YamlNode volume = node.at("volume");
     reservoir.initial_volume_mL = volume.non_negative_quantity(kVolume);
     if (reservoir.initial_volume_mL > reservoir.capacity_mL) {
-      volume.fail("is above the reservoir capacity (" + node.at("capacity").text() + ")");
+      volume.fail("is above the reservoir capacity (" + capacity_text + ")");
     }
     if (const auto alarm = node.find("low_alarm")) {
       reservoir.low_alarm_mL = alarm->non_negative_quantity(kVolume);
       if (reservoir.low_alarm_mL >= reservoir.capacity_mL) {
-        alarm->fail("the low-reservoir alarm must be below the capacity (" +
-                    node.at("capacity").text() + ")");
+        alarm->fail("the low-reservoir alarm must be below the capacity (" + capacity_text + ")");
       }
     }
     reservoir.blend = read_blend(node.at("blend"));
   }
 
+  // A basal rate the device can be programmed to (0 stops the pump, which any device can).
+  double device_rate(const YamlNode& node) const {
+    const double rate = node.non_negative_quantity(kVolumeRate);
+    if (!device_ || rate == 0.0) return rate;
+    const auto per_day = [](double mL_per_h) { return format_count(mL_per_h * 24.0) + " mL/day"; };
+    if (device_->min_rate_mL_per_h && rate < *device_->min_rate_mL_per_h * (1.0 - 1e-9)) {
+      node.fail(node.text() + " is below the lowest rate a " + device_->name +
+                " can be programmed to, " + per_day(*device_->min_rate_mL_per_h) + " (" +
+                device_->sources["min_rate"] + ")");
+    }
+    if (device_->max_rate_mL_per_h && rate > *device_->max_rate_mL_per_h * (1.0 + 1e-9)) {
+      node.fail(node.text() + " is above the highest rate a " + device_->name +
+                " can be programmed to, " + per_day(*device_->max_rate_mL_per_h) + " (" +
+                device_->sources["max_rate"] + ")");
+    }
+    return rate;
+  }
+
   void read_basal(const YamlNode& node, BasalProgram& basal) {
     if (node.is_scalar()) {
-      basal.steps.push_back({0.0, node.non_negative_quantity(kVolumeRate)});
+      basal.steps.push_back({0.0, device_rate(node)});
       return;
     }
     for (const auto& item : node.items()) {
@@ -440,7 +478,7 @@ class ScenarioReader {
       if (!basal.steps.empty() && start <= basal.steps.back().start_of_day_h) {
         from.fail("flex steps must be listed in increasing time of day");
       }
-      basal.steps.push_back({start, item.at("rate").non_negative_quantity(kVolumeRate)});
+      basal.steps.push_back({start, device_rate(item.at("rate"))});
     }
     if (basal.steps.empty()) node.fail("a flex program needs at least one step");
   }
@@ -530,7 +568,7 @@ class ScenarioReader {
       const double v = volume.positive_quantity(kVolume);
       if (v > reservoir.capacity_mL) {
         volume.fail("refill volume is above the reservoir capacity (" +
-                    root_.at("pump").at("reservoir").at("capacity").text() + ")");
+                    format_count(reservoir.capacity_mL) + " mL)");
       }
       return v;
     };
@@ -840,6 +878,7 @@ class ScenarioReader {
   std::string folder_;
   std::map<std::string, Drug> inline_drugs_;
   LoadLimits limits_;
+  mutable std::optional<DeviceProfile> device_;  // `pump.device`, read before the reservoir
   std::unique_ptr<YamlNode> duration_node_;
 };
 

@@ -3,38 +3,16 @@
 #include <algorithm>
 #include <cmath>
 
+#include "csfpk/run/clinical_checks.hpp"
 #include "csfpk/solve/simulate.hpp"
 
 namespace csfpk {
 
 std::vector<std::string> scenario_warnings(const Scenario& scenario,
                                            const InfusionSchedule& schedule) {
-  // Largest volume pumped in any calendar day of the run, from the cumulative pumped volume.
-  double daily_volume = 0.0;
-  const double days = std::ceil(scenario.duration_h / 24.0);
-  const auto pumped_at = [&](double t) {
-    const auto& r = schedule.reservoir;
-    const auto it = std::lower_bound(
-        r.begin(), r.end(), t, [](const ReservoirSample& s, double v) { return s.time_h < v; });
-    if (it == r.end()) return r.empty() ? 0.0 : r.back().pumped_mL;
-    if (it == r.begin() || it->time_h == t) return it->pumped_mL;
-    const auto before = std::prev(it);
-    const double w = (t - before->time_h) / (it->time_h - before->time_h);
-    return before->pumped_mL + w * (it->pumped_mL - before->pumped_mL);
-  };
-  for (double d = 0; d < days; ++d) {
-    const double end = std::min((d + 1) * 24.0, scenario.duration_h);
-    const double span = end - d * 24.0;
-    if (span <= 0.0) continue;
-    daily_volume = std::max(daily_volume, (pumped_at(end) - pumped_at(d * 24.0)) * 24.0 / span);
-  }
-  std::vector<std::string> warnings =
-      consensus_warnings(scenario.drugs, scenario.program.reservoir.blend, daily_volume);
-  for (const auto& refill : scenario.program.reservoir.refills) {
-    if (!refill.blend) continue;
-    for (auto& w : consensus_warnings(scenario.drugs, *refill.blend, daily_volume)) {
-      if (std::find(warnings.begin(), warnings.end(), w) == warnings.end()) warnings.push_back(w);
-    }
+  std::vector<std::string> warnings;
+  for (const ClinicalFinding& finding : clinical_findings(scenario, schedule)) {
+    warnings.push_back(finding.text());
   }
   return warnings;
 }

@@ -17,17 +17,17 @@ struct LevelPosition {
 };
 
 struct CordSegment {
-  std::string label;      // "T10" (cord segment, not vertebra)
+  std::string label;       // "T10" (cord segment, not vertebra)
   double bottom_cm = 0.0;  // caudal end
   double top_cm = 0.0;     // cranial end
-  std::string dermatome;  // "umbilicus"
+  std::string dermatome;   // "umbilicus"
 };
 
 struct Anatomy {
   std::string name;
   double canal_length_cm = 60.0;
-  LinearTable csf_area_cm2;   // A(x)
-  LinearTable cord_area_cm2;  // 0 below the conus
+  LinearTable csf_area_cm2;           // A(x)
+  LinearTable cord_area_cm2;          // 0 below the conus
   std::vector<LevelPosition> levels;  // sorted by x (caudal → cranial)
   std::vector<CordSegment> segments;  // sorted by x
 

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "csfpk/domain/clinical_rules.hpp"
 #include "csfpk/domain/pump_program.hpp"
 
 namespace csfpk {
@@ -30,9 +31,9 @@ struct Drug {
   double plasma_clearance_mL_per_h = 0.0;
   std::optional<PeripheralCompartment> peripheral;
   double molecular_diffusivity_cm2_per_h = 0.0;
-  // Consensus maxima (PACC); exceeding them is a recorded warning, or an error with --strict.
-  std::optional<double> max_concentration_ug_per_mL;
-  std::optional<double> max_daily_dose_ug;
+  // Label and consensus limits, titration and stability rules (models/clinical/<name>.yaml);
+  // unset for a drug without such a file (e.g. one defined in a scenario).
+  std::optional<ClinicalRules> clinical;
   // Cord tissue exchange in the 1D model: permeability of the pia/cord surface (cm/h), the
   // tissue:CSF partition coefficient K_p, and first-order clearance from tissue to blood (1/h).
   double cord_permeability_cm_per_h = 0.0;
@@ -43,10 +44,5 @@ struct Drug {
   // Parameter name → literature source, for provenance and `csfpk drugs`.
   std::map<std::string, std::string> sources;
 };
-
-// Messages for every blend concentration and programmed daily dose above a drug's consensus
-// maximum. `daily_volume_mL` is the largest programmed volume per 24 h.
-std::vector<std::string> consensus_warnings(const std::map<std::string, Drug>& drugs,
-                                            const Blend& blend, double daily_volume_mL);
 
 }  // namespace csfpk

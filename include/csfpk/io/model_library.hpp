@@ -10,6 +10,7 @@
 #include "csfpk/core/table.hpp"
 #include "csfpk/domain/anatomy.hpp"
 #include "csfpk/domain/csf_physiology.hpp"
+#include "csfpk/domain/device.hpp"
 #include "csfpk/io/drug_library.hpp"
 #include "csfpk/models/compartment_model.hpp"
 
@@ -34,6 +35,7 @@ class ModelLibrary {
   CompartmentModelSpec compartment_model(const std::string& path) const;
   AnatomyFile anatomy(const std::string& path) const;
   CsfPhysiology physiology(const std::string& path) const;
+  DeviceProfile device(const std::string& path) const;
 
  private:
   template <typename T, typename Load>
@@ -45,6 +47,7 @@ class ModelLibrary {
   mutable std::map<std::string, CompartmentModelSpec> compartment_models_;
   mutable std::map<std::string, AnatomyFile> anatomies_;
   mutable std::map<std::string, CsfPhysiology> physiologies_;
+  mutable std::map<std::string, DeviceProfile> devices_;
 };
 
 }  // namespace csfpk

@@ -36,7 +36,8 @@ RunRecord solve(const Problem& problem, Provenance provenance);
 // compile, then solve.
 RunRecord run_scenario(const Scenario& scenario, Provenance provenance);
 
-// Consensus-maximum warnings for every blend the scenario puts in the reservoir.
+// The text of every clinical finding (run/clinical_checks.hpp): label, consensus, titration,
+// stability and refill warnings, each with its source.
 std::vector<std::string> scenario_warnings(const Scenario& scenario,
                                            const InfusionSchedule& schedule);
 

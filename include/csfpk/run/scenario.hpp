@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "csfpk/domain/device.hpp"
 #include "csfpk/domain/drug.hpp"
 #include "csfpk/domain/pump_program.hpp"
 #include "csfpk/models/compartment_model.hpp"
@@ -44,6 +45,7 @@ struct Scenario {
   std::map<std::string, Drug> drugs;  // every drug delivered, with scenario overrides applied
   Variability variability;
   PumpProgram program;
+  std::optional<DeviceProfile> device;  // `pump.device`: the implanted pump's profile
   std::vector<double> output_times_h;
   SolverOptions solver;
 };
