@@ -27,6 +27,7 @@
 #include "csfpk/version.hpp"
 #include "io/yaml_node.hpp"
 #include "sweep_commands.hpp"
+#include "plan_command.hpp"
 #include "verify_command.hpp"
 
 namespace {
@@ -201,16 +202,20 @@ void print_canal_summary(const Trajectory& traj, const DrugTrajectory& drug) {
             << fixed(traj.catheter_tip_cm, 1) << " cm)\n";
 }
 
-void print_run_summary(const RunRecord& record) {
+void print_run_summary(const Scenario& scenario, const RunRecord& record) {
   const auto& traj = record.trajectory;
   std::size_t site_width = 10;
   for (const auto& site : traj.sites) site_width = std::max(site_width, site.size());
   std::cout << "\nper drug: peak and time-averaged concentration by site\n";
   for (const auto& drug : traj.drugs) {
     const double delivered = drug.delivered_ug.empty() ? 0.0 : drug.delivered_ug.back();
-    std::cout << "  " << drug.drug << "  (delivered " << std::setprecision(5) << delivered / 1000.0
-              << " mg, mass balance error " << std::setprecision(2)
-              << drug.mass_balance_relative_error << ")\n";
+    const auto known = scenario.drugs.find(drug.drug);
+    const ClinicalRules* rules = known != scenario.drugs.end() && known->second.clinical
+                                     ? &*known->second.clinical
+                                     : nullptr;
+    std::cout << "  " << drug.drug << "  (delivered " << format_dose(rules, delivered, "", 6)
+              << ", mass balance error " << std::setprecision(2) << drug.mass_balance_relative_error
+              << ")\n";
     std::cout << "    solved by " << describe(drug).substr(drug.drug.size() + 2) << "\n";
     const SiteSummaries figures = site_summaries(traj.times_h, drug.concentration_ug_per_mL);
     for (std::size_t s = 0; s < traj.sites.size(); ++s) {
@@ -270,7 +275,7 @@ int run_command(const ScenarioRequest& request, const std::string& command_line)
             << record.trajectory.times_h.size() << " output times)\n";
   print_schedule_summary(record.schedule);
   print_reservoir_forecast(scenario, record.schedule);
-  print_run_summary(record);
+  print_run_summary(scenario, record);
   std::cout << "\nresult: " << std::filesystem::absolute(output).string() << "\n";
   return kOk;
 }
@@ -314,7 +319,9 @@ int check_command(const ScenarioRequest& request) {
   }
   for (const auto& [name, drug] : scenario.drugs) {
     std::cout << "  " << name << ": delivered "
-              << schedule.delivered_ug(name, scenario.duration_h) / 1000.0 << " mg over the run\n";
+              << format_dose(drug.clinical ? &*drug.clinical : nullptr,
+                             schedule.delivered_ug(name, scenario.duration_h), "")
+              << " over the run\n";
   }
   print_schedule_summary(schedule);
   print_reservoir_forecast(scenario, schedule);
@@ -389,6 +396,7 @@ int main(int argc, char** argv) {
 
   const auto sweep_commands = csfpk::cli::add_sweep_commands(app, joined_command_line(argc, argv));
   const auto verify_command = csfpk::cli::add_verify_command(app);
+  const auto plan_command = csfpk::cli::add_plan_command(app);
 
   try {
     app.parse(argc, argv);
@@ -404,6 +412,7 @@ int main(int argc, char** argv) {
     if (*drugs) return drugs_command();
     if (const auto code = sweep_commands->run()) return *code;
     if (const auto code = verify_command->run()) return *code;
+    if (const auto code = plan_command->run()) return *code;
     if (*exporter) {
       OutputClaim csv = OutputClaim::acquire({.path = csv_path,
                                               .overwrite = export_overwrite,

@@ -22,16 +22,17 @@ std::string to_string(LimitKind kind) {
   return "?";
 }
 
-std::string format_dose(const ClinicalRules* rules, double ug, const char* per) {
+std::string format_dose(const ClinicalRules* rules, double ug, const char* per,
+                        int significant_digits) {
   const bool micro = rules != nullptr && rules->dose_unit == "ug";
   const double value = micro ? ug : ug / 1000.0;
   std::ostringstream out;
-  // Whole numbers in full (2000 ug/mL, not 2e+03); others to three significant digits.
+  // Whole numbers in full (2000 ug/mL, not 2e+03); others to the significant digits asked for.
   if (std::abs(value - std::round(value)) <= 1e-9 * std::max(1.0, std::abs(value)) &&
       std::abs(value) < 1e15) {
     out << static_cast<long long>(std::llround(value));
   } else {
-    out.precision(3);
+    out.precision(significant_digits);
     out << value;
   }
   out << (micro ? " ug" : " mg") << per;

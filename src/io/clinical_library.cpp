@@ -27,7 +27,7 @@ std::optional<TitrationRule> titration_rule(const YamlNode& node, const char* ke
 }  // namespace
 
 ClinicalRules parse_clinical_rules(const YamlNode& root) {
-  root.allow_only({"drug", "dose_unit", "limits", "titration", "stability"});
+  root.allow_only({"drug", "dose_unit", "limits", "titration", "stability", "trial"});
   ClinicalRules rules;
   rules.drug = root.at("drug").text();
   if (const auto unit = root.find("dose_unit")) {
@@ -88,6 +88,16 @@ ClinicalRules parse_clinical_rules(const YamlNode& root) {
     TitrationRule rule;
     rule.value = sourced(*stability, kTime, rule.source);
     rules.stability_h = rule;
+  }
+  if (const auto trial = root.find("trial")) {
+    trial->allow_only({"effect_threshold", "factor_if_shorter", "factor_if_longer", "source"});
+    TrialRule rule;
+    rule.effect_threshold_h = trial->at("effect_threshold").positive_quantity(kTime);
+    rule.factor_if_shorter = trial->at("factor_if_shorter").positive_quantity(kDimensionless);
+    rule.factor_if_longer = trial->at("factor_if_longer").positive_quantity(kDimensionless);
+    rule.source = trial->at("source").text();
+    if (rule.source.empty()) trial->at("source").fail("every clinical rule needs its source");
+    rules.trial = rule;
   }
   return rules;
 }

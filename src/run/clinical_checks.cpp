@@ -399,4 +399,78 @@ std::vector<RefillCheck> refill_checks(const Scenario& scenario, const InfusionS
   return checks;
 }
 
+std::string WithdrawalFlag::text() const {
+  std::string out = drug + ": the reservoir ran dry at " + day_text(empty_h) + "; CSF at the " +
+                    "catheter tip (" + site + ") ";
+  if (!below_half_h) {
+    return out + "stayed above half its level then (" + number(level_ug_per_mL) +
+           " ug/mL) until the next refill or the end of the run";
+  }
+  return out + "fell below half its level then (" + number(level_ug_per_mL) + " ug/mL) " +
+         number(*below_half_h - empty_h) + " h later (withdrawal risk)";
+}
+
+std::vector<WithdrawalFlag> withdrawal_flags(const Scenario& scenario,
+                                             const InfusionSchedule& schedule,
+                                             const Trajectory& trajectory) {
+  std::vector<WithdrawalFlag> flags;
+  const std::vector<double>& times = trajectory.times_h;
+  if (times.size() < 2) return flags;
+  // The tip's series: its compartment, or the cell nearest the tip in the 1D model.
+  std::string site;
+  Eigen::Index row = -1;
+  bool profile = false;
+  if (!trajectory.positions_cm.empty()) {
+    const auto nearest = std::min_element(
+        trajectory.positions_cm.begin(), trajectory.positions_cm.end(), [&](double a, double b) {
+          return std::abs(a - scenario.catheter_tip_cm) < std::abs(b - scenario.catheter_tip_cm);
+        });
+    row = nearest - trajectory.positions_cm.begin();
+    site = "csf at " + number(*nearest) + " cm";
+    profile = true;
+  } else {
+    const auto it =
+        std::find(trajectory.sites.begin(), trajectory.sites.end(), scenario.catheter_compartment);
+    if (it == trajectory.sites.end()) return flags;
+    row = it - trajectory.sites.begin();
+    site = *it;
+  }
+  for (const Event& empty : schedule.events) {
+    if (empty.kind != EventKind::kReservoirEmpty) continue;
+    double until = times.back();
+    for (const Event& e : schedule.events) {
+      if (e.kind == EventKind::kRefill && e.time_h > empty.time_h) {
+        until = std::min(until, e.time_h);
+        break;
+      }
+    }
+    for (const DrugTrajectory& drug : trajectory.drugs) {
+      const Eigen::MatrixXd& series =
+          profile ? drug.csf_profile_ug_per_mL : drug.concentration_ug_per_mL;
+      if (row >= series.rows()) continue;
+      const auto value = [&](std::size_t k) { return series(row, static_cast<Eigen::Index>(k)); };
+      const auto after = std::upper_bound(times.begin(), times.end(), empty.time_h);
+      if (after == times.begin() || after == times.end()) continue;
+      const std::size_t k = static_cast<std::size_t>(after - times.begin());
+      const double w = (empty.time_h - times[k - 1]) / (times[k] - times[k - 1]);
+      const double level = value(k - 1) + w * (value(k) - value(k - 1));
+      if (!(level > 0.0)) continue;
+      WithdrawalFlag flag{drug.drug, site, empty.time_h, level, std::nullopt};
+      double previous_t = empty.time_h;
+      double previous_c = level;
+      for (std::size_t j = k; j < times.size() && times[j] <= until; ++j) {
+        if (value(j) < 0.5 * level) {
+          const double f = (previous_c - 0.5 * level) / (previous_c - value(j));
+          flag.below_half_h = previous_t + f * (times[j] - previous_t);
+          break;
+        }
+        previous_t = times[j];
+        previous_c = value(j);
+      }
+      flags.push_back(flag);
+    }
+  }
+  return flags;
+}
+
 }  // namespace csfpk

@@ -49,6 +49,10 @@ RunRecord solve(const Problem& problem, Provenance provenance) {
   record.trajectory = solve_trajectory(problem);
   record.schedule = *problem.schedule;
   record.warnings = problem.warnings;
+  for (const WithdrawalFlag& flag :
+       withdrawal_flags(problem.scenario, record.schedule, record.trajectory)) {
+    record.warnings.push_back(flag.text());
+  }
   record.provenance = std::move(provenance);
   return record;
 }

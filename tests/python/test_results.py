@@ -47,10 +47,11 @@ def test_summaries_agree_with_the_binarys_printed_summary(exe, source_dir, tmp_p
     drug = None
     checked = 0
     for line in printed.splitlines():
-        header = re.match(r"^  (\w+)\s+\(delivered ([\d.e+-]+) mg", line)
+        header = re.match(r"^  (\w+)\s+\(delivered ([\d.e+-]+) (mg|ug)", line)
         if header:
             drug = header.group(1)
-            assert table.loc[drug, "delivered_ug"] / 1000 == pytest.approx(float(header.group(2)), rel=1e-4)
+            printed_ug = float(header.group(2)) * (1000 if header.group(3) == "mg" else 1)
+            assert table.loc[drug, "delivered_ug"] == pytest.approx(printed_ug, rel=1e-4)
             continue
         row = re.match(r"^\s{4}(\w+)\s+peak\s+([\d.e+-]+) (ug|ng)/mL\s+mean\s+([\d.e+-]+) (ug|ng)/mL", line)
         if row and drug:

@@ -46,12 +46,22 @@ struct TitrationRules {
   }
 };
 
+// From a screening (trial) bolus to the starting daily pump dose: the effective bolus dose per
+// day, times `factor_if_shorter` when its effect lasted less than `effect_threshold_h`.
+struct TrialRule {
+  double effect_threshold_h = 0.0;
+  double factor_if_shorter = 1.0;
+  double factor_if_longer = 1.0;
+  std::string source;
+};
+
 struct ClinicalRules {
   std::string drug;
   std::string dose_unit = "mg";  // how doses are reported: "mg" or "ug"
   std::vector<DoseLimit> limits;
   TitrationRules titration;
   std::optional<TitrationRule> stability_h;  // longest time one fill may stay in the reservoir
+  std::optional<TrialRule> trial;
 };
 
 std::string to_string(LimitBasis basis);
@@ -59,6 +69,7 @@ std::string to_string(LimitKind kind);
 
 // A dose or concentration in the drug's reporting unit, e.g. "2.4 ug/day" or "10 mg/day";
 // `per` is "", "/day" or "/mL".
-std::string format_dose(const ClinicalRules* rules, double ug, const char* per);
+std::string format_dose(const ClinicalRules* rules, double ug, const char* per,
+                        int significant_digits = 3);
 
 }  // namespace csfpk

@@ -9,6 +9,7 @@
 
 #include "csfpk/domain/infusion_schedule.hpp"
 #include "csfpk/run/scenario.hpp"
+#include "csfpk/solve/trajectory.hpp"
 
 namespace csfpk {
 
@@ -67,5 +68,21 @@ struct RefillCheck {
   bool flagged = false;
 };
 std::vector<RefillCheck> refill_checks(const Scenario& scenario, const InfusionSchedule& schedule);
+
+// Each time the reservoir runs dry: how long the CSF concentration at the catheter tip takes
+// to fall below half of its level at that moment (the steady state of a program that ran long
+// enough), from the output samples, linearly interpolated. Abrupt withdrawal is dangerous with
+// baclofen (label boxed warning), so this is the figure to watch.
+struct WithdrawalFlag {
+  std::string drug;
+  std::string site;  // the compartment at the tip, or "csf at x cm" in the 1D model
+  double empty_h = 0.0;
+  double level_ug_per_mL = 0.0;
+  std::optional<double> below_half_h;  // unset: not before the next refill or the end
+  std::string text() const;
+};
+std::vector<WithdrawalFlag> withdrawal_flags(const Scenario& scenario,
+                                             const InfusionSchedule& schedule,
+                                             const Trajectory& trajectory);
 
 }  // namespace csfpk
