@@ -1,0 +1,311 @@
+// Clinical limits, device profiles, planners and flags (models/clinical/, models/devices/).
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "csfpk/core/errors.hpp"
+#include "csfpk/io/model_library.hpp"
+#include "csfpk/io/scenario_loader.hpp"
+#include "csfpk/run/clinical_checks.hpp"
+#include "csfpk/run/pipeline.hpp"
+#include "csfpk/run/planners.hpp"
+
+using namespace csfpk;
+using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kModels = std::string(CSFPK_SOURCE_DIR) + "/models";
+const std::string kData = std::string(CSFPK_SOURCE_DIR) + "/tests/unit/data";
+
+std::shared_ptr<const ModelLibrary> library() {
+  static const auto shared = std::make_shared<const ModelLibrary>(kModels);
+  return shared;
+}
+
+Scenario scenario(const std::string& text) {
+  return ScenarioTemplate::from_text(text, "test.yaml", kData, {}, library()).base();
+}
+
+std::vector<ClinicalFinding> findings(const Scenario& s) {
+  return clinical_findings(s, compile_schedule(s.program, s.duration_h));
+}
+
+std::string all_text(const std::vector<ClinicalFinding>& list) {
+  std::string out;
+  for (const ClinicalFinding& f : list) out += to_string(f.kind) + " | " + f.text() + "\n";
+  return out;
+}
+
+bool any_of_kind(const std::vector<ClinicalFinding>& list, FindingKind kind) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](const ClinicalFinding& f) { return f.kind == kind; });
+}
+
+}  // namespace
+
+TEST_CASE("a refill at double the concentration with half the rate is not a higher dose") {
+  // 10 mg/mL at 1 mL/day (10 mg/day), then 20 mg/mL at 0.5 mL/day: still 10 mg/day.
+  const Scenario s = scenario(R"(
+name: concentration change
+duration: 60 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 40 mL, volume: 40 mL, blend: {morphine: 10 mg/mL}}
+  basal: 1 mL/day
+  basal_changes: [{at: 30 day, basal: 0.5 mL/day}]
+  refills: [{at: 30 day, volume: 40 mL, blend: {morphine: 20 mg/mL}}]
+output: {interval: 6 h}
+)");
+  const auto list = findings(s);
+  INFO(all_text(list));
+  CHECK(list.empty());
+  const double daily =
+      largest_daily_dose_ug(s, compile_schedule(s.program, s.duration_h), "morphine");
+  CHECK(daily == Approx(10000.0).epsilon(0.01));
+}
+
+TEST_CASE("a 20 mg intrathecal morphine injection breaks the label's single-dose maximum") {
+  const Scenario s = scenario(R"(
+name: lumbar puncture
+duration: 1 day
+model: {compartments: four_region}
+injections:
+  - {at: 0 h, site: lumbar, dose: {morphine: 20 mg}}
+output: {interval: 1 h}
+)");
+  const auto list = findings(s);
+  INFO(all_text(list));
+  REQUIRE(any_of_kind(list, FindingKind::kLabelMaximum));
+  CHECK_THAT(all_text(list), Contains("injection of 20 mg at 0 h is above the label maximum for a "
+                                      "single intrathecal dose, 1 mg"));
+  const auto strict = std::find_if(list.begin(), list.end(),
+                                   [](const ClinicalFinding& f) { return f.refused_by_strict(); });
+  REQUIRE(strict != list.end());
+  CHECK(strict->field == "injections");
+}
+
+TEST_CASE("ziconotide doses are reported in micrograms") {
+  const Scenario s = scenario(R"(
+name: ziconotide too fast
+duration: 3 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {ziconotide: 25 ug/mL}}
+  basal: 1 mL/day
+output: {interval: 1 h}
+)");
+  const std::string text = all_text(findings(s));
+  INFO(text);
+  CHECK_THAT(text,
+             Contains("delivered 25 ug/day") && Contains("above the label maximum 19.2 ug/day"));
+  CHECK_THAT(text, !Contains(" mg/day"));
+}
+
+TEST_CASE("a 20 mL reservoir at 0.5 mL/day with a 2 mL alarm: alarm on day 36, empty on day 40") {
+  const Scenario s = scenario(R"(
+name: refill forecast
+duration: 10 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 20 mL, volume: 20 mL, low_alarm: 2 mL, blend: {baclofen: 500 ug/mL}}
+  basal: 0.5 mL/day
+output: {interval: 6 h}
+)");
+  const std::vector<FillForecast> fills = reservoir_forecast(s);
+  REQUIRE(fills.size() == 1);
+  REQUIRE(fills[0].alarm_h);
+  REQUIRE(fills[0].empty_h);
+  CHECK(*fills[0].alarm_h / 24.0 == Approx(36.0).margin(1e-9));
+  CHECK(*fills[0].empty_h / 24.0 == Approx(40.0).margin(1e-9));
+  CHECK(fills[0].last);
+}
+
+TEST_CASE("ziconotide titration rules: start, step size and spacing each warn") {
+  const auto titration_findings = [](const std::string& program) {
+    const Scenario s = scenario(R"(
+name: ziconotide titration
+duration: 22 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {ziconotide: 25 ug/mL}}
+)" + program + R"(
+output: {interval: 6 h}
+)");
+    std::vector<ClinicalFinding> out;
+    for (const ClinicalFinding& f : findings(s)) {
+      if (f.kind == FindingKind::kTitration) out.push_back(f);
+    }
+    return out;
+  };
+  SECTION("start above 2.4 ug/day") {
+    const auto list = titration_findings("  basal: 0.144 mL/day\n");  // 3.6 ug/day
+    INFO(all_text(list));
+    REQUIRE(list.size() == 1);
+    CHECK_THAT(list[0].text(), Contains("starts at 3.6 ug/day") && Contains("Prialt"));
+  }
+  SECTION("a step above 2.4 ug/day") {
+    // 2.4 → 6 ug/day three days later.
+    const auto list = titration_findings(
+        "  basal: 0.096 mL/day\n  basal_changes: [{at: 3 day, basal: 0.24 mL/day}]\n");
+    INFO(all_text(list));
+    REQUIRE(list.size() == 1);
+    CHECK_THAT(list[0].text(), Contains("steps from 2.4 ug/day to 6 ug/day at day 3") &&
+                                   Contains("more than the 2.4 ug/day one step may add"));
+  }
+  SECTION("steps less than 24 h apart") {
+    // 2.4 → 4.8 on day 1, → 7.2 twelve hours later.
+    const auto list = titration_findings(
+        "  basal: 0.096 mL/day\n  basal_changes: [{at: 1 day, basal: 0.192 mL/day}, "
+        "{at: 36 h, basal: 0.288 mL/day}]\n");
+    INFO(all_text(list));
+    REQUIRE(list.size() == 1);
+    CHECK_THAT(list[0].text(), Contains("12 h after the previous increase"));
+  }
+  SECTION("a schedule from the planner breaks none of them") {
+    const ClinicalRules& rules = *library()->drugs().get("ziconotide").clinical;
+    const std::vector<TitrationStep> plan = plan_titration(rules, 2.4, 19.2);
+    std::string program = "  basal: 0.096 mL/day\n  basal_changes:\n";
+    for (std::size_t i = 1; i < plan.size(); ++i) {
+      program += "    - {at: " + std::to_string(plan[i].time_h) +
+                 " h, basal: " + std::to_string(plan[i].dose_ug_per_day / 25.0) + " mL/day}\n";
+    }
+    const auto list = titration_findings(program);
+    INFO(all_text(list));
+    CHECK(list.empty());
+  }
+}
+
+TEST_CASE(
+    "the ziconotide titration planner stays within the label: at most 19.2 ug/day by day 21") {
+  const ClinicalRules& rules = *library()->drugs().get("ziconotide").clinical;
+  const std::vector<TitrationStep> plan = plan_titration(rules, 2.4, 19.2);
+  REQUIRE(plan.size() >= 2);
+  CHECK(plan.front().dose_ug_per_day == Approx(2.4));
+  CHECK(plan.back().dose_ug_per_day == Approx(19.2));
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    CHECK(plan[i].dose_ug_per_day <= 19.2 + 1e-9);
+    if (plan[i].time_h < 21.0 * 24.0 - 1e-9) CHECK(plan[i].dose_ug_per_day < 19.2 - 1e-9);
+    if (i == 0) continue;
+    CHECK(plan[i].dose_ug_per_day - plan[i - 1].dose_ug_per_day <= 2.4 + 1e-9);
+    CHECK(plan[i].time_h - plan[i - 1].time_h >= 24.0 - 1e-9);
+  }
+  CHECK_THROWS_WITH(plan_titration(rules, 3.6, 19.2), Contains("above the largest starting dose"));
+  CHECK_THROWS_WITH(plan_titration(rules, 2.4, 24.0), Contains("above the titration maximum"));
+}
+
+TEST_CASE("baclofen titration keeps each step within 30 %") {
+  const ClinicalRules& rules = *library()->drugs().get("baclofen").clinical;
+  const std::vector<TitrationStep> plan = plan_titration(rules, 100.0, 400.0);
+  for (std::size_t i = 1; i < plan.size(); ++i) {
+    CHECK(plan[i].dose_ug_per_day <= plan[i - 1].dose_ug_per_day * 1.3 + 1e-9);
+    CHECK(plan[i].time_h - plan[i - 1].time_h >= 24.0 - 1e-9);
+  }
+  CHECK(plan.back().dose_ug_per_day == Approx(400.0));
+}
+
+TEST_CASE("a device profile sets the reservoir and refuses what the pump cannot hold or run") {
+  const auto with = [](const std::string& pump) {
+    return scenario("name: device\nduration: 1 day\nmodel: {compartments: four_region}\npump:\n" +
+                    pump + "output: {interval: 1 h}\n");
+  };
+  const Scenario s = with(
+      "  device: synchromed_ii_40\n  reservoir: {volume: 30 mL, blend: {morphine: 10 mg/mL}}\n"
+      "  basal: 0.5 mL/day\n");
+  REQUIRE(s.device);
+  CHECK(s.program.reservoir.capacity_mL == 40.0);
+  CHECK(s.program.reservoir.low_alarm_mL == 2.0);
+  CHECK_THROWS_WITH(
+      with("  device: synchromed_ii_40\n  reservoir: {capacity: 60 mL, volume: 30 mL, blend: "
+           "{morphine: 10 mg/mL}}\n  basal: 0.5 mL/day\n"),
+      Contains("pump.reservoir.capacity: a synchromed_ii_40 holds 40 mL, not 60 mL"));
+  CHECK_THROWS_WITH(
+      with("  device: synchromed_ii_20\n  reservoir: {volume: 20 mL, blend: {morphine: 10 "
+           "mg/mL}}\n  basal: 30 mL/day\n"),
+      Contains("30 mL/day is above the highest rate a synchromed_ii_20 can be programmed to"));
+}
+
+TEST_CASE("time for tip CSF to halve after the reservoir runs dry matches ln 2 / k") {
+  // One compartment with a lumped loss k = 0.5 1/h: C halves ln 2 / k = 1.386 h after the
+  // pump stops (the catheter has no dead volume, so delivery stops at once).
+  const Scenario s = load_scenario(kData + "/dry_baclofen.yaml", {}, kModels);
+  const RunRecord record = run_scenario(s, {});
+  const auto flags = withdrawal_flags(s, record.schedule, record.trajectory);
+  REQUIRE(flags.size() == 1);
+  CHECK(flags[0].empty_h == Approx(240.0));
+  REQUIRE(flags[0].below_half_h);
+  const double analytic = std::log(2.0) / 0.5;
+  CHECK(*flags[0].below_half_h - flags[0].empty_h == Approx(analytic).epsilon(0.05));
+  CHECK(std::find_if(record.warnings.begin(), record.warnings.end(), [](const std::string& w) {
+          return w.find("fell below half its level") != std::string::npos;
+        }) != record.warnings.end());
+}
+
+TEST_CASE("refill checks: an occlusion leaves more than expected, a fast pump is flagged") {
+  const auto run_to_refill = [](const std::string& extra, const std::string& catheter) {
+    return scenario(R"(
+name: refill check
+duration: 31 day
+model: {compartments: four_region}
+pump:
+  device: synchromed_ii_20
+  reservoir: {volume: 20 mL, blend: {baclofen: 500 ug/mL}}
+  basal: 0.5 mL/day
+  refills: [{at: 30 day, volume: 20 mL}]
+)" + extra + catheter +
+                    "output: {interval: 6 h}\n");
+  };
+  SECTION("24 h of occlusion: +0.5 mL at 0.5 mL/day, within the pump's accuracy") {
+    const Scenario s =
+        run_to_refill("", "catheter:\n  faults: [{type: occlusion, from: 5 day, until: 6 day}]\n");
+    const auto checks = refill_checks(s, compile_schedule(s.program, s.duration_h));
+    REQUIRE(checks.size() == 1);
+    CHECK(checks[0].expected_mL == Approx(5.0));
+    CHECK(checks[0].found_mL - checks[0].expected_mL == Approx(0.5).margin(1e-9));
+    CHECK_FALSE(checks[0].flagged);
+  }
+  SECTION("a pump 15 % fast for 30 days: flagged at the refill") {
+    const Scenario s = run_to_refill("  rate_multiplier: 1.15\n", "");
+    const auto checks = refill_checks(s, compile_schedule(s.program, s.duration_h));
+    REQUIRE(checks.size() == 1);
+    CHECK(checks[0].found_mL - checks[0].expected_mL == Approx(-2.25).margin(1e-9));
+    CHECK(checks[0].flagged);
+    const auto list = findings(s);
+    INFO(all_text(list));
+    CHECK(any_of_kind(list, FindingKind::kRefill));
+  }
+}
+
+TEST_CASE("every limit, rule and device value in models/ carries a source") {
+  const ModelLibrary& lib = *library();
+  std::size_t limits = 0;
+  for (const std::string& name : lib.drugs().names()) {
+    const Drug& drug = lib.drugs().get(name);
+    if (!drug.clinical) continue;
+    for (const DoseLimit& limit : drug.clinical->limits) {
+      INFO(name << " " << to_string(limit.kind));
+      CHECK(limit.source.size() > 10);
+      ++limits;
+    }
+    const TitrationRules& t = drug.clinical->titration;
+    for (const auto* rule : {&t.start_max_ug_per_day, &t.step_max_ug_per_day, &t.step_max_fraction,
+                             &t.step_min_interval_h, &t.target_max_ug_per_day, &t.target_earliest_h,
+                             &drug.clinical->stability_h}) {
+      if (*rule) CHECK((*rule)->source.size() > 10);
+    }
+    if (drug.clinical->trial) CHECK(drug.clinical->trial->source.size() > 10);
+  }
+  CHECK(limits >= 10);
+  std::size_t devices = 0;
+  for (const auto& entry : fs::directory_iterator(kModels + "/devices")) {
+    const DeviceProfile device = lib.device(entry.path().string());
+    INFO(device.name);
+    CHECK(device.sources.count("capacity") == 1);
+    for (const auto& [field, source] : device.sources) CHECK(source.size() > 10);
+    ++devices;
+  }
+  CHECK(devices >= 4);
+}
