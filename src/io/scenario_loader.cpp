@@ -132,7 +132,9 @@ class ScenarioReader {
       }
       std::sort(known.begin(), known.end());
       const std::string hint = closest_match(name, known);
-      const std::string noun = folder == "compartments" ? "compartment model" : folder;
+      const std::string noun = folder == "compartments" ? "compartment model"
+                               : folder == "devices"    ? "device"
+                                                        : folder;
       node.fail("no " + noun + " '" + name + "'" +
                 (hint.empty() ? "; available: " + join_alternatives(known)
                               : "; did you mean '" + hint + "'?"));
