@@ -373,7 +373,10 @@ class ScenarioReader {
       device_ = models_.device(model_file(device->text(), *device, "devices").string());
     }
     read_reservoir(pump.at("reservoir"), program.reservoir);
-    if (const auto basal = pump.find("basal")) read_basal(*basal, program.basal);
+    // Refills first: a basal given as a dose is converted with the blend in force at its time.
+    if (const auto refills = pump.find("refills")) read_refills(*refills, program.reservoir);
+    reservoir_ = &program.reservoir;
+    if (const auto basal = pump.find("basal")) read_basal(*basal, program.basal, 0.0);
     if (const auto changes = pump.find("basal_changes")) {
       for (const auto& item : changes->items()) {
         item.allow_only({"at", "basal"});
@@ -384,10 +387,11 @@ class ScenarioReader {
             (program.basal_changes.empty() ? 0.0 : program.basal_changes.back().time_h)) {
           at.fail("basal changes must be listed in time order, after the start of the run");
         }
-        read_basal(item.at("basal"), change.basal);
+        read_basal(item.at("basal"), change.basal, change.time_h);
         program.basal_changes.push_back(change);
       }
     }
+    keep_doses_across_refills(pump, program);
     if (const auto periodic = pump.find("periodic_boluses")) {
       for (const auto& item : periodic->items()) read_periodic(item, program.periodic_boluses);
     }
@@ -405,7 +409,6 @@ class ScenarioReader {
     if (const auto patient = pump.find("patient_boluses")) {
       program.patient_boluses = read_patient_boluses(*patient);
     }
-    if (const auto refills = pump.find("refills")) read_refills(*refills, program.reservoir);
     if (const auto multiplier = pump.find("rate_multiplier")) {
       program.rate_multiplier = multiplier->number();
       if (!(program.rate_multiplier > 0.0) || program.rate_multiplier > 2.0) {
@@ -450,29 +453,91 @@ class ScenarioReader {
     reservoir.blend = read_blend(node.at("blend"));
   }
 
+  // The blend in the reservoir at `t_h`: the initial one, or that of the last refill with one.
+  const Blend& blend_at(double t_h) const {
+    const Blend* blend = &reservoir_->blend;
+    for (const Refill& refill : reservoir_->refills) {
+      if (refill.time_h > t_h) break;
+      if (refill.blend) blend = &*refill.blend;
+    }
+    return *blend;
+  }
+
+  // A basal rate as a volume rate, or as a dose rate ("500 ug/day") of the reservoir's one drug,
+  // converted through its concentration at `t_h` (as a pump programmed in dose units does);
+  // the dose is remembered in `dose` so that a later refill at another concentration keeps it.
+  double basal_rate(const YamlNode& node, double t_h, std::optional<std::string>& dose_drug,
+                    double& dose_ug_per_h) const {
+    units::Quantity q;
+    try {
+      q = units::parse_quantity(node.text());
+    } catch (const UnitError&) {
+      return node.non_negative_quantity(kVolumeRate);  // fails with the loader's own message
+    }
+    if (q.dimension != kMassRate) return device_rate(node, node.non_negative_quantity(kVolumeRate));
+    if (q.value < 0.0) node.fail("must not be negative, got '" + node.text() + "'");
+    const Blend& blend = blend_at(t_h);
+    if (blend.size() != 1) {
+      std::string names;
+      for (const auto& [drug, c] : blend) names += (names.empty() ? "" : " and ") + drug;
+      node.fail(
+          "a dose rate needs a reservoir of one drug to convert it to mL/day; this one holds " +
+          (names.empty() ? std::string("none") : names) + ": give the rate in mL/day");
+    }
+    const auto& [drug, concentration] = *blend.begin();
+    if (!(concentration > 0.0)) node.fail("the reservoir holds no " + drug + " to dose");
+    if (dose_drug && *dose_drug != drug) {
+      node.fail("the other steps of this program dose " + *dose_drug + ", not " + drug);
+    }
+    dose_drug = drug;
+    dose_ug_per_h = q.value;
+    return device_rate(node, q.value / concentration);
+  }
+
   // A basal rate the device can be programmed to (0 stops the pump, which any device can).
-  double device_rate(const YamlNode& node) const {
-    const double rate = node.non_negative_quantity(kVolumeRate);
+  double device_rate(const YamlNode& node, double rate) const {
     if (!device_ || rate == 0.0) return rate;
     const auto per_day = [](double mL_per_h) { return format_count(mL_per_h * 24.0) + " mL/day"; };
+    // A dose rate is named with the volume rate it comes to.
+    const std::string given = units::parse_quantity(node.text()).dimension == kMassRate
+                                  ? node.text() + " (" + per_day(rate) + ")"
+                                  : node.text();
     if (device_->min_rate_mL_per_h && rate < *device_->min_rate_mL_per_h * (1.0 - 1e-9)) {
-      node.fail(node.text() + " is below the lowest rate a " + device_->name +
-                " can be programmed to, " + per_day(*device_->min_rate_mL_per_h) + " (" +
-                device_->sources["min_rate"] + ")");
+      node.fail(given + " is below the lowest rate a " + device_->name + " can be programmed to, " +
+                per_day(*device_->min_rate_mL_per_h) + " (" + device_->sources["min_rate"] + ")");
     }
     if (device_->max_rate_mL_per_h && rate > *device_->max_rate_mL_per_h * (1.0 + 1e-9)) {
-      node.fail(node.text() + " is above the highest rate a " + device_->name +
+      node.fail(given + " is above the highest rate a " + device_->name +
                 " can be programmed to, " + per_day(*device_->max_rate_mL_per_h) + " (" +
                 device_->sources["max_rate"] + ")");
     }
     return rate;
   }
 
-  void read_basal(const YamlNode& node, BasalProgram& basal) {
+  void read_basal(const YamlNode& node, BasalProgram& basal, double t_h) {
+    std::optional<std::string> dose_drug;
+    std::vector<double> doses;
+    const auto step_rate = [&](const YamlNode& rate) {
+      double dose = 0.0;
+      const double mL_per_h = basal_rate(rate, t_h, dose_drug, dose);
+      doses.push_back(dose);
+      return mL_per_h;
+    };
     if (node.is_scalar()) {
-      basal.steps.push_back({0.0, device_rate(node)});
-      return;
+      basal.steps.push_back({0.0, step_rate(node)});
+    } else {
+      read_flex_steps(node, basal, step_rate);
     }
+    if (dose_drug) {
+      if (std::find(doses.begin(), doses.end(), 0.0) != doses.end() && doses.size() > 1) {
+        node.fail("give every step of a flex program as a dose rate, or none");
+      }
+      dose_programs_[t_h] = {*dose_drug, doses};
+    }
+  }
+
+  template <typename StepRate>
+  void read_flex_steps(const YamlNode& node, BasalProgram& basal, StepRate step_rate) {
     for (const auto& item : node.items()) {
       item.allow_only({"from", "rate"});
       const YamlNode from = item.at("from");
@@ -480,9 +545,44 @@ class ScenarioReader {
       if (!basal.steps.empty() && start <= basal.steps.back().start_of_day_h) {
         from.fail("flex steps must be listed in increasing time of day");
       }
-      basal.steps.push_back({start, device_rate(item.at("rate"))});
+      basal.steps.push_back({start, step_rate(item.at("rate"))});
     }
     if (basal.steps.empty()) node.fail("a flex program needs at least one step");
+  }
+
+  // A program given as a dose keeps its dose when a refill changes the concentration, as a pump
+  // programmed in dose units does once the new concentration is entered: the rate changes at
+  // the refill (unless the scenario reprograms the basal then itself).
+  void keep_doses_across_refills(const YamlNode& pump, PumpProgram& program) {
+    if (dose_programs_.empty()) return;
+    for (std::size_t i = 0; i < program.reservoir.refills.size(); ++i) {
+      const Refill& refill = program.reservoir.refills[i];
+      if (!refill.blend) continue;
+      auto& changes = program.basal_changes;
+      const auto at_or_after =
+          std::lower_bound(changes.begin(), changes.end(), refill.time_h,
+                           [](const BasalChange& c, double t) { return c.time_h < t; });
+      if (at_or_after != changes.end() && at_or_after->time_h == refill.time_h) continue;
+      // The program in force: the last change before the refill, or the initial basal.
+      const double since = at_or_after == changes.begin() ? 0.0 : std::prev(at_or_after)->time_h;
+      const auto dose = dose_programs_.find(since);
+      if (dose == dose_programs_.end()) continue;
+      const auto concentration = refill.blend->find(dose->second.drug);
+      if (concentration == refill.blend->end() || !(concentration->second > 0.0)) {
+        pump.at("refills").fail("the basal is programmed as a dose of " + dose->second.drug +
+                                ", which the refill at " + format_count(refill.time_h) +
+                                " h leaves out of the reservoir; reprogram the basal then");
+      }
+      BasalChange change{refill.time_h, at_or_after == changes.begin()
+                                            ? program.basal
+                                            : std::prev(at_or_after)->basal};
+      for (std::size_t k = 0; k < change.basal.steps.size(); ++k) {
+        change.basal.steps[k].rate_mL_per_h = dose->second.dose_ug_per_h[k] / concentration->second;
+      }
+      const DoseProgram carried = dose->second;
+      changes.insert(at_or_after, change);
+      dose_programs_[refill.time_h] = carried;
+    }
   }
 
   void read_periodic(const YamlNode& item, std::vector<PeriodicBolus>& out) {
@@ -881,6 +981,13 @@ class ScenarioReader {
   std::map<std::string, Drug> inline_drugs_;
   LoadLimits limits_;
   mutable std::optional<DeviceProfile> device_;  // `pump.device`, read before the reservoir
+  const Reservoir* reservoir_ = nullptr;         // read before the basal programs
+  // Basal programs given as doses, by start time (0: the initial basal): drug and µg/h per step.
+  struct DoseProgram {
+    std::string drug;
+    std::vector<double> dose_ug_per_h;
+  };
+  std::map<double, DoseProgram> dose_programs_;
   std::unique_ptr<YamlNode> duration_node_;
 };
 

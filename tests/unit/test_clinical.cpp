@@ -309,3 +309,52 @@ TEST_CASE("every limit, rule and device value in models/ carries a source") {
   }
   CHECK(devices >= 4);
 }
+
+TEST_CASE("a basal given as a dose is converted from the reservoir concentration, and kept") {
+  const Scenario s = scenario(R"(
+name: dose-based program
+duration: 20 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {baclofen: 500 ug/mL}}
+  basal: 500 ug/day
+  refills: [{at: 10 day, volume: 20 mL, blend: {baclofen: 1000 ug/mL}}]
+output: {interval: 6 h}
+)");
+  REQUIRE(s.program.basal.steps.size() == 1);
+  CHECK(s.program.basal.steps[0].rate_mL_per_h * 24.0 == Approx(1.0));
+  // The refill doubles the concentration: the pump halves its rate to keep 500 ug/day.
+  REQUIRE(s.program.basal_changes.size() == 1);
+  CHECK(s.program.basal_changes[0].time_h == Approx(240.0));
+  CHECK(s.program.basal_changes[0].basal.steps[0].rate_mL_per_h * 24.0 == Approx(0.5));
+  const InfusionSchedule schedule = compile_schedule(s.program, s.duration_h);
+  CHECK(largest_daily_dose_ug(s, schedule, "baclofen") == Approx(500.0).epsilon(0.01));
+
+  SECTION("flex steps as doses") {
+    const Scenario flex = scenario(R"(
+name: dose-based flex
+duration: 2 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {baclofen: 2000 ug/mL}}
+  basal: [{from: "07:00", rate: 400 ug/day}, {from: "22:00", rate: 800 ug/day}]
+output: {interval: 1 h}
+)");
+    REQUIRE(flex.program.basal.steps.size() == 2);
+    CHECK(flex.program.basal.steps[0].rate_mL_per_h * 24.0 == Approx(0.2));
+    CHECK(flex.program.basal.steps[1].rate_mL_per_h * 24.0 == Approx(0.4));
+  }
+  SECTION("a blend of two drugs cannot take a dose") {
+    CHECK_THROWS_WITH(scenario(R"(
+name: blend dose
+duration: 2 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {morphine: 10 mg/mL, clonidine: 100 ug/mL}}
+  basal: 5 mg/day
+output: {interval: 1 h}
+)"),
+                      Contains("pump.basal: a dose rate needs a reservoir of one drug") &&
+                          Contains("clonidine and morphine"));
+  }
+}
