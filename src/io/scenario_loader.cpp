@@ -474,7 +474,20 @@ class ScenarioReader {
     } catch (const UnitError&) {
       return node.non_negative_quantity(kVolumeRate);  // fails with the loader's own message
     }
-    if (q.dimension != kMassRate) return device_rate(node, node.non_negative_quantity(kVolumeRate));
+    if (q.dimension != kMassRate) {
+      try {
+        (void)units::parse_as(node.text(), kVolumeRate);
+      } catch (const UnitError& e) {
+        std::string message = e.what();
+        const std::string expected = "expected a volume rate (e.g. 0.5 mL/day)";
+        if (message.rfind(expected, 0) == 0) {
+          message.insert(expected.size(),
+                         " or a dose rate of the reservoir's drug (e.g. 500 ug/day)");
+        }
+        node.fail(message);
+      }
+      return device_rate(node, node.non_negative_quantity(kVolumeRate));
+    }
     if (q.value < 0.0) node.fail("must not be negative, got '" + node.text() + "'");
     const Blend& blend = blend_at(t_h);
     if (blend.size() != 1) {
