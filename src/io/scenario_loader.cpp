@@ -60,7 +60,7 @@ class ScenarioReader {
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
-                      "injections", "output", "solver", "variability"});
+                      "injections", "output", "solver", "variability", "flags"});
     Scenario s;
     s.file = file_;
     s.name = root_.at("name").text();
@@ -89,6 +89,15 @@ class ScenarioReader {
     if (const auto variability = root_.find("variability")) read_variability(*variability, s);
     read_output(s);
     if (const auto solver = root_.find("solver")) read_solver(*solver, s.solver);
+    if (const auto flags = root_.find("flags")) {
+      flags->allow_only({"tip_concentration", "cranial_exposure_ratio"});
+      if (const auto tip = flags->find("tip_concentration")) {
+        s.flags.tip_concentration_ug_per_mL = tip->positive_quantity(kConcentration);
+      }
+      if (const auto ratio = flags->find("cranial_exposure_ratio")) {
+        s.flags.cranial_exposure_ratio = ratio->positive_quantity(kDimensionless);
+      }
+    }
     return s;
   }
 

@@ -3,7 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <sstream>
+
+#include "csfpk/domain/vertebral_level.hpp"
+#include "csfpk/run/pipeline.hpp"
+#include "csfpk/run/site_summaries.hpp"
 
 namespace csfpk {
 namespace {
@@ -287,7 +292,100 @@ const ReservoirSample* sample_at(const InfusionSchedule& schedule, double t_h) {
   return &*it;
 }
 
+// Where the catheter tip's CSF concentration is in a trajectory: its compartment's row of
+// `concentration_ug_per_mL`, or in the 1D model the row of `csf_profile_ug_per_mL` of the cell
+// nearest the tip.
+struct TipSeries {
+  std::string site;
+  Eigen::Index row = -1;
+  bool profile = false;
+  const Eigen::MatrixXd& of(const DrugTrajectory& drug) const {
+    return profile ? drug.csf_profile_ug_per_mL : drug.concentration_ug_per_mL;
+  }
+};
+
+std::optional<TipSeries> tip_series(const Scenario& scenario, const Trajectory& trajectory) {
+  if (!trajectory.positions_cm.empty()) {
+    const auto nearest = std::min_element(
+        trajectory.positions_cm.begin(), trajectory.positions_cm.end(), [&](double a, double b) {
+          return std::abs(a - scenario.catheter_tip_cm) < std::abs(b - scenario.catheter_tip_cm);
+        });
+    return TipSeries{"csf at " + number(*nearest) + " cm",
+                     nearest - trajectory.positions_cm.begin(), true};
+  }
+  const auto it =
+      std::find(trajectory.sites.begin(), trajectory.sites.end(), scenario.catheter_compartment);
+  if (it == trajectory.sites.end()) return std::nullopt;
+  return TipSeries{*it, it - trajectory.sites.begin(), false};
+}
+
+// Mean concentration of each drug at the cranial site ("cranial", or the 1D model's pool).
+std::map<std::string, double> cranial_means(const Trajectory& trajectory) {
+  std::map<std::string, double> means;
+  const auto it = std::find_if(
+      trajectory.sites.begin(), trajectory.sites.end(),
+      [](const std::string& site) { return site == "cranial" || site == "cranial_pool"; });
+  if (it == trajectory.sites.end()) return means;
+  const auto row = it - trajectory.sites.begin();
+  for (const DrugTrajectory& drug : trajectory.drugs) {
+    const SiteSummaries figures = site_summaries(trajectory.times_h, drug.concentration_ug_per_mL);
+    if (row < figures.mean_ug_per_mL.size()) means[drug.drug] = figures.mean_ug_per_mL(row);
+  }
+  return means;
+}
+
 }  // namespace
+
+std::vector<std::string> exposure_flags(const Scenario& scenario, const Trajectory& trajectory) {
+  std::vector<std::string> flags;
+  const ExposureFlags& wanted = scenario.flags;
+  if (wanted.tip_concentration_ug_per_mL) {
+    if (const auto tip = tip_series(scenario, trajectory)) {
+      for (const DrugTrajectory& drug : trajectory.drugs) {
+        const Eigen::MatrixXd& series = tip->of(drug);
+        if (tip->row >= series.rows() || series.cols() == 0) continue;
+        Eigen::Index at = 0;
+        const double peak = series.row(tip->row).maxCoeff(&at);
+        if (peak > *wanted.tip_concentration_ug_per_mL) {
+          flags.push_back(
+              drug.drug + ": CSF at the catheter tip (" + tip->site + ") reaches " + number(peak) +
+              " ug/mL at " + number(trajectory.times_h[static_cast<std::size_t>(at)]) +
+              " h, above the flag threshold " + number(*wanted.tip_concentration_ug_per_mL) +
+              " ug/mL (catheter-tip granuloma risk with opioids)");
+        }
+      }
+    }
+  }
+  if (wanted.cranial_exposure_ratio) {
+    // The same scenario with the tip at L2: a lumbar catheter, the usual reference.
+    Scenario reference = scenario;
+    reference.flags = {};
+    const int l2 = *vertebral_level_index("L2");
+    if (reference.spinal) {
+      if (const auto x = reference.spinal->anatomy.level_position("L2")) {
+        reference.catheter_tip_cm = *x;
+      }
+    } else if (const CompartmentSpec* c = reference.model.compartment_at_level(l2)) {
+      reference.catheter_compartment = c->name;
+    }
+    const std::map<std::string, double> here = cranial_means(trajectory);
+    const std::map<std::string, double> lumbar =
+        cranial_means(solve_trajectory(compile(reference)));
+    for (const auto& [drug, mean] : here) {
+      const auto base = lumbar.find(drug);
+      if (base == lumbar.end() || !(base->second > 0.0)) continue;
+      const double ratio = mean / base->second;
+      if (ratio > *wanted.cranial_exposure_ratio) {
+        flags.push_back(drug + ": mean cranial CSF " + number(mean) + " ug/mL is " + number(ratio) +
+                        "x that of the same program with the catheter tip at L2 (" +
+                        number(base->second) + " ug/mL), above the flag ratio " +
+                        number(*wanted.cranial_exposure_ratio) +
+                        " (respiratory-depression risk with opioids)");
+      }
+    }
+  }
+  return flags;
+}
 
 std::string ClinicalFinding::text() const {
   std::string out = drug.empty() ? message : drug + ": " + message;
@@ -416,25 +514,10 @@ std::vector<WithdrawalFlag> withdrawal_flags(const Scenario& scenario,
   std::vector<WithdrawalFlag> flags;
   const std::vector<double>& times = trajectory.times_h;
   if (times.size() < 2) return flags;
-  // The tip's series: its compartment, or the cell nearest the tip in the 1D model.
-  std::string site;
-  Eigen::Index row = -1;
-  bool profile = false;
-  if (!trajectory.positions_cm.empty()) {
-    const auto nearest = std::min_element(
-        trajectory.positions_cm.begin(), trajectory.positions_cm.end(), [&](double a, double b) {
-          return std::abs(a - scenario.catheter_tip_cm) < std::abs(b - scenario.catheter_tip_cm);
-        });
-    row = nearest - trajectory.positions_cm.begin();
-    site = "csf at " + number(*nearest) + " cm";
-    profile = true;
-  } else {
-    const auto it =
-        std::find(trajectory.sites.begin(), trajectory.sites.end(), scenario.catheter_compartment);
-    if (it == trajectory.sites.end()) return flags;
-    row = it - trajectory.sites.begin();
-    site = *it;
-  }
+  const std::optional<TipSeries> tip = tip_series(scenario, trajectory);
+  if (!tip) return flags;
+  const std::string& site = tip->site;
+  const Eigen::Index row = tip->row;
   for (const Event& empty : schedule.events) {
     if (empty.kind != EventKind::kReservoirEmpty) continue;
     double until = times.back();
@@ -445,8 +528,7 @@ std::vector<WithdrawalFlag> withdrawal_flags(const Scenario& scenario,
       }
     }
     for (const DrugTrajectory& drug : trajectory.drugs) {
-      const Eigen::MatrixXd& series =
-          profile ? drug.csf_profile_ug_per_mL : drug.concentration_ug_per_mL;
+      const Eigen::MatrixXd& series = tip->of(drug);
       if (row >= series.rows()) continue;
       const auto value = [&](std::size_t k) { return series(row, static_cast<Eigen::Index>(k)); };
       const auto after = std::upper_bound(times.begin(), times.end(), empty.time_h);

@@ -53,6 +53,9 @@ RunRecord solve(const Problem& problem, Provenance provenance) {
        withdrawal_flags(problem.scenario, record.schedule, record.trajectory)) {
     record.warnings.push_back(flag.text());
   }
+  for (std::string& flag : exposure_flags(problem.scenario, record.trajectory)) {
+    record.warnings.push_back(std::move(flag));
+  }
   record.provenance = std::move(provenance);
   return record;
 }

@@ -358,3 +358,36 @@ output: {interval: 1 h}
                           Contains("clonidine and morphine"));
   }
 }
+
+TEST_CASE("exposure flags: tip concentration and cranial exposure against a lumbar tip") {
+  const auto run_with = [](const std::string& tip, const std::string& flags) {
+    const Scenario s = scenario(R"(
+name: opioid flags
+duration: 3 day
+model: {compartments: four_region}
+pump:
+  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {morphine: 10 mg/mL}}
+  basal: 0.5 mL/day
+catheter: {tip: )" + tip + R"(}
+flags: )" + flags + R"(
+output: {interval: 1 h}
+)");
+    return exposure_flags(s, run_scenario(s, {}).trajectory);
+  };
+  SECTION("a thoracic tip puts more morphine in the head than a lumbar one") {
+    const auto flags = run_with("T10", "{cranial_exposure_ratio: 1.05}");
+    REQUIRE(flags.size() == 1);
+    CHECK_THAT(flags[0], Contains("x that of the same program with the catheter tip at L2"));
+    CHECK(run_with("T10", "{cranial_exposure_ratio: 100}").empty());
+  }
+  SECTION("the lumbar reference itself is not flagged") {
+    CHECK(run_with("L2", "{cranial_exposure_ratio: 1.0}").empty());
+  }
+  SECTION("tip concentration above the threshold") {
+    const auto flags = run_with("L2", "{tip_concentration: 0.1 ug/mL}");
+    REQUIRE(flags.size() == 1);
+    CHECK_THAT(flags[0], Contains("CSF at the catheter tip (lumbar) reaches") &&
+                             Contains("above the flag threshold 0.1 ug/mL"));
+    CHECK(run_with("L2", "{tip_concentration: 1000 ug/mL}").empty());
+  }
+}

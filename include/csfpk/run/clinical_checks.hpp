@@ -85,4 +85,9 @@ std::vector<WithdrawalFlag> withdrawal_flags(const Scenario& scenario,
                                              const InfusionSchedule& schedule,
                                              const Trajectory& trajectory);
 
+// The exposure flags a scenario asks for (`flags:`): CSF at the catheter tip above a threshold,
+// and cranial exposure against a lumbar-tip reference (the same scenario with the tip at L2,
+// solved again). One message per flag raised.
+std::vector<std::string> exposure_flags(const Scenario& scenario, const Trajectory& trajectory);
+
 }  // namespace csfpk

@@ -29,6 +29,15 @@ struct Variability {
   static constexpr double kMost = 100.0;
 };
 
+// Thresholds the user sets for exposure flags on results (`flags:`); unset: no flag.
+struct ExposureFlags {
+  // CSF at the catheter tip above this (granuloma risk with opioids), µg/mL.
+  std::optional<double> tip_concentration_ug_per_mL;
+  // Mean cranial concentration over that of the same program with the catheter tip at a
+  // lumbar reference (L2): respiratory-depression risk with opioids.
+  std::optional<double> cranial_exposure_ratio;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -46,6 +55,7 @@ struct Scenario {
   Variability variability;
   PumpProgram program;
   std::optional<DeviceProfile> device;  // `pump.device`: the implanted pump's profile
+  ExposureFlags flags;
   std::vector<double> output_times_h;
   SolverOptions solver;
 };
