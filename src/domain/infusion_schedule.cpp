@@ -364,6 +364,7 @@ struct FaultWindow {
   FaultKind kind;
   double start_h;
   double end_h;
+  double fraction;
 };
 
 struct DirectRate {
@@ -375,6 +376,22 @@ struct DirectRate {
 Route tip_route() {
   return Route{RouteKind::kCatheterTip, {}};
 }
+std::string fault_text(const CatheterFault& fault) {
+  const std::string percent = std::to_string(static_cast<int>(std::lround(100.0 * fault.fraction)));
+  switch (fault.kind) {
+    case FaultKind::kOcclusion:
+      return "catheter occluded: nothing leaves the pump";
+    case FaultKind::kDisconnection:
+      return "catheter disconnected: the pump empties into the tissue (plasma)";
+    case FaultKind::kPartialOcclusion:
+      return "catheter partly occluded: " + percent + " % of the programmed flow leaves the pump";
+    case FaultKind::kLeak:
+      return "catheter leak: " + percent +
+             " % of the delivered fluid escapes to the epidural space";
+  }
+  return "catheter fault";
+}
+
 Route plasma_route() {
   return Route{RouteKind::kPlasma, {}};
 }
@@ -424,6 +441,10 @@ class ScheduleCompiler {
   }
 
   bool fault_active_at(FaultKind kind, double t) const;
+  // Fraction of the programmed flow that leaves the pump (partial occlusions) and fraction of
+  // what leaves that leaks to the epidural space, at `t`.
+  double flow_fraction_at(double t) const;
+  double leak_fraction_at(double t) const;
   double basal_at(double t) const;
   double demand_at(double mid);
   double advance(double t, double t_next);
@@ -547,7 +568,8 @@ void ScheduleCompiler::plan_faults() {
     const std::optional<double> start = breakpoints_.insert(fault.start_h);
     const double end_h = fault.end_h.value_or(kInfinity);  // no end: lasts past the horizon
     const std::optional<double> end = breakpoints_.insert(end_h);
-    faults_.push_back({fault.kind, start.value_or(fault.start_h), end.value_or(end_h)});
+    faults_.push_back(
+        {fault.kind, start.value_or(fault.start_h), end.value_or(end_h), fault.fraction});
     add_action(start, ActionKind::kFaultStart, i);
     add_action(end, ActionKind::kFaultEnd, i);
   }
@@ -602,15 +624,13 @@ void ScheduleCompiler::take_instant(double t) {
 void ScheduleCompiler::handle(const Action& action, double t) {
   switch (action.kind) {
     case ActionKind::kFaultStart:
-      emit(t, EventKind::kCatheterFault,
-           program_.faults[action.index].kind == FaultKind::kOcclusion
-               ? "catheter occluded: nothing leaves the pump"
-               : "catheter disconnected: the pump empties into the tissue (plasma)");
+      emit(t, EventKind::kCatheterFault, fault_text(program_.faults[action.index]));
       break;
     case ActionKind::kFaultEnd:
       emit(t, EventKind::kCatheterRestored,
-           program_.faults[action.index].kind == FaultKind::kOcclusion ? "occlusion cleared"
-                                                                       : "catheter reconnected");
+           program_.faults[action.index].kind == FaultKind::kDisconnection ? "catheter reconnected"
+           : program_.faults[action.index].kind == FaultKind::kLeak        ? "leak repaired"
+                                                                           : "occlusion cleared");
       break;
     case ActionKind::kRefill:
       refill(program_.reservoir.refills[action.index], t);
@@ -711,10 +731,12 @@ void ScheduleCompiler::deliver_impulse(double t, double volume_mL) {
   if (volume_mL <= 0.0 || volume_mL_ <= 0.0 || fault_active_at(FaultKind::kOcclusion, t)) {
     return;
   }
-  const double delivered = std::min(volume_mL, volume_mL_);
-  const Route route = fault_active_at(FaultKind::kDisconnection, t) ? plasma_route() : tip_route();
+  const double delivered = std::min(volume_mL * flow_fraction_at(t), volume_mL_);
+  const double leak = fault_active_at(FaultKind::kDisconnection, t) ? 1.0 : leak_fraction_at(t);
   for (const auto& [drug, mass] : plug_.mass_between(tip_position(), tip_position() + delivered)) {
-    if (mass > 0.0) out_.impulses.push_back({t, route, drug, mass});
+    if (mass <= 0.0) continue;
+    if (leak > 0.0) out_.impulses.push_back({t, plasma_route(), drug, leak * mass});
+    if (leak < 1.0) out_.impulses.push_back({t, tip_route(), drug, (1.0 - leak) * mass});
   }
   volume_mL_ = delivered >= volume_mL_ ? 0.0 : volume_mL_ - delivered;
   pumped_mL_ += delivered;
@@ -749,6 +771,26 @@ bool ScheduleCompiler::fault_active_at(FaultKind kind, double t) const {
   return std::any_of(faults_.begin(), faults_.end(), [&](const FaultWindow& fault) {
     return fault.kind == kind && fault.start_h <= t && t < fault.end_h;
   });
+}
+
+double ScheduleCompiler::flow_fraction_at(double t) const {
+  double fraction = 1.0;
+  for (const FaultWindow& fault : faults_) {
+    if (fault.kind == FaultKind::kPartialOcclusion && fault.start_h <= t && t < fault.end_h) {
+      fraction *= fault.fraction;
+    }
+  }
+  return fraction;
+}
+
+double ScheduleCompiler::leak_fraction_at(double t) const {
+  double kept = 1.0;
+  for (const FaultWindow& fault : faults_) {
+    if (fault.kind == FaultKind::kLeak && fault.start_h <= t && t < fault.end_h) {
+      kept *= 1.0 - fault.fraction;
+    }
+  }
+  return 1.0 - kept;
 }
 
 double ScheduleCompiler::basal_at(double t) const {
@@ -793,7 +835,8 @@ double ScheduleCompiler::advance(double t, double t_next) {
   const double mid = 0.5 * (t + t_next);
   const bool occluded = fault_active_at(FaultKind::kOcclusion, mid);
   const bool disconnected = fault_active_at(FaultKind::kDisconnection, mid);
-  const double demand = demand_at(mid);
+  const double leak = disconnected ? 1.0 : leak_fraction_at(mid);
+  const double demand = demand_at(mid) * flow_fraction_at(mid);
   direct_tip_flow_mL_per_h_ = 0.0;
   add_direct_rates(mid);
   for (;;) {
@@ -818,9 +861,10 @@ double ScheduleCompiler::advance(double t, double t_next) {
       volume = change_volume;  // lands on t_next: take the exact volume, not the rounded one
     }
     for (const auto& [drug, concentration] : plug_.tip_blend()) {
-      add_rate(disconnected ? plasma_route() : tip_route(), drug, q * concentration);
+      add_rate(plasma_route(), drug, leak * q * concentration);
+      add_rate(tip_route(), drug, (1.0 - leak) * q * concentration);
     }
-    if (!disconnected) interval_tip_flow_mL_per_h_ += q;
+    interval_tip_flow_mL_per_h_ += (1.0 - leak) * q;
     flush_pieces(t, t_end);
     volume_mL_ = volume >= volume_mL_ ? 0.0 : volume_mL_ - volume;
     pumped_mL_ += volume;

@@ -377,7 +377,7 @@ class ScenarioReader {
 
   void read_pump(const YamlNode& pump, PumpProgram& program) {
     pump.allow_only({"device", "reservoir", "basal", "basal_changes", "periodic_boluses", "boluses",
-                     "patient_boluses", "refills", "rate_multiplier"});
+                     "patient_boluses", "refills", "rate_multiplier", "mri"});
     if (const auto device = pump.find("device")) {
       device_ = models_.device(model_file(device->text(), *device, "devices").string());
     }
@@ -418,6 +418,7 @@ class ScenarioReader {
     if (const auto patient = pump.find("patient_boluses")) {
       program.patient_boluses = read_patient_boluses(*patient);
     }
+    if (const auto scans = pump.find("mri")) read_mri(*scans, program);
     if (const auto multiplier = pump.find("rate_multiplier")) {
       program.rate_multiplier = multiplier->number();
       if (!(program.rate_multiplier > 0.0) || program.rate_multiplier > 2.0) {
@@ -514,6 +515,33 @@ class ScenarioReader {
     dose_drug = drug;
     dose_ug_per_h = q.value;
     return device_rate(node, q.value / concentration);
+  }
+
+  // MRI scans: a pump whose motor stalls in the field (SynchroMed II) delivers nothing from the
+  // start of the scan until it resumes (`recovery` after the scan); a pump that must be emptied
+  // first (Prometra) is modelled with refills to 0 mL before and back after the scan.
+  void read_mri(const YamlNode& scans, PumpProgram& program) {
+    if (!device_ || !device_->mri) {
+      scans.fail(
+          "an MRI scan needs the pump's device profile (pump.device) to know what the "
+          "field does to it");
+    }
+    if (*device_->mri == MriBehaviour::kEmptyFirst) {
+      scans.fail("a " + device_->name + " must be emptied before an MRI scan (" +
+                 device_->sources["mri"] +
+                 "): model it as a refill to 0 mL before the scan and one after it");
+    }
+    for (const auto& scan : scans.items()) {
+      scan.allow_only({"at", "duration", "recovery"});
+      CatheterFault stall;
+      stall.kind = FaultKind::kOcclusion;
+      stall.start_h = time_within_run(scan.at("at"));
+      double end = stall.start_h + scan.at("duration").positive_quantity(kTime);
+      if (const auto recovery = scan.find("recovery"))
+        end += recovery->non_negative_quantity(kTime);
+      stall.end_h = end;
+      program.faults.push_back(stall);
+    }
   }
 
   // A basal rate the device can be programmed to (0 stops the pump, which any device can).
@@ -746,15 +774,35 @@ class ScenarioReader {
     if (const auto primed = catheter->find("primed")) s.program.catheter.primed = primed->boolean();
     if (const auto faults = catheter->find("faults")) {
       for (const auto& item : faults->items()) {
-        item.allow_only({"type", "from", "until"});
+        item.allow_only({"type", "from", "until", "fraction"});
         CatheterFault fault;
         const YamlNode type = item.at("type");
         if (type.text() == "occlusion") {
           fault.kind = FaultKind::kOcclusion;
         } else if (type.text() == "disconnection") {
           fault.kind = FaultKind::kDisconnection;
+        } else if (type.text() == "partial_occlusion") {
+          fault.kind = FaultKind::kPartialOcclusion;
+        } else if (type.text() == "leak") {
+          fault.kind = FaultKind::kLeak;
         } else {
-          type.fail("expected occlusion or disconnection, got '" + type.text() + "'");
+          type.fail("expected occlusion, partial_occlusion, leak or disconnection, got '" +
+                    type.text() + "'");
+        }
+        const bool fractional =
+            fault.kind == FaultKind::kPartialOcclusion || fault.kind == FaultKind::kLeak;
+        if (const auto fraction = item.find("fraction"); fraction && !fractional) {
+          fraction->fail("only a partial_occlusion or a leak has a fraction");
+        }
+        if (fractional) {
+          const YamlNode fraction = item.at("fraction");
+          fault.fraction = fraction.number();
+          if (!(fault.fraction > 0.0 && fault.fraction < 1.0)) {
+            fraction.fail(std::string(fault.kind == FaultKind::kLeak
+                                          ? "the fraction of the delivered fluid that leaks"
+                                          : "the fraction of the programmed flow that passes") +
+                          " must lie strictly between 0 and 1, got " + fraction.text());
+          }
         }
         fault.start_h = time_within_run(item.at("from"));
         if (const auto until = item.find("until")) {

@@ -391,3 +391,56 @@ output: {interval: 1 h}
     CHECK(run_with("L2", "{tip_concentration: 1000 ug/mL}").empty());
   }
 }
+
+TEST_CASE("partial occlusion, leak to the epidural space and an MRI stall") {
+  const auto with = [](const std::string& pump_extra, const std::string& faults) {
+    return scenario(R"(
+name: malfunctions
+duration: 11 day
+model: {compartments: four_region}
+pump:
+  device: synchromed_ii_20
+  reservoir: {volume: 20 mL, blend: {baclofen: 500 ug/mL}}
+  basal: 0.5 mL/day
+  refills: [{at: 10 day, volume: 20 mL}]
+)" + pump_extra + "catheter:\n  tip: T10\n" +
+                    faults + "output: {interval: 6 h}\n");
+  };
+  const auto residual_excess = [](const Scenario& s) {
+    const auto checks = refill_checks(s, compile_schedule(s.program, s.duration_h));
+    REQUIRE(checks.size() == 1);
+    return checks[0].found_mL - checks[0].expected_mL;
+  };
+  SECTION("half the flow passes for a day: +0.25 mL at the refill") {
+    const Scenario s = with(
+        "", "  faults: [{type: partial_occlusion, fraction: 0.5, from: 2 day, until: 3 day}]\n");
+    CHECK(residual_excess(s) == Approx(0.25).margin(1e-9));
+  }
+  SECTION("a 30 % leak sends 30 % of the drug to the blood, none of the volume stays behind") {
+    const Scenario s = with("", "  faults: [{type: leak, fraction: 0.3, from: 0 h}]\n");
+    const InfusionSchedule schedule = compile_schedule(s.program, s.duration_h);
+    const double total = schedule.delivered_ug("baclofen", s.duration_h);
+    const double to_plasma =
+        schedule.delivered_ug("baclofen", Route{RouteKind::kPlasma, ""}, s.duration_h);
+    CHECK(to_plasma == Approx(0.3 * total).epsilon(1e-9));
+    CHECK(residual_excess(s) == Approx(0.0).margin(1e-9));
+  }
+  SECTION("an MRI scan stalls a SynchroMed II for the scan and its recovery") {
+    const Scenario s = with("  mri: [{at: 5 day, duration: 1 h, recovery: 1 h}]\n", "");
+    CHECK(residual_excess(s) == Approx(0.5 * 2.0 / 24.0).margin(1e-9));
+  }
+  SECTION("a Prometra must be emptied first") {
+    CHECK_THROWS_WITH(scenario(R"(
+name: prometra mri
+duration: 2 day
+model: {compartments: four_region}
+pump:
+  device: prometra_ii_20
+  reservoir: {volume: 20 mL, blend: {morphine: 10 mg/mL}}
+  basal: 0.5 mL/day
+  mri: [{at: 1 day, duration: 1 h}]
+output: {interval: 1 h}
+)"),
+                      Contains("must be emptied before an MRI scan"));
+  }
+}

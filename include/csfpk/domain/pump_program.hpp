@@ -94,15 +94,19 @@ struct Catheter {
   bool primed = true;
 };
 
-enum class FaultKind { kOcclusion, kDisconnection };
+enum class FaultKind { kOcclusion, kDisconnection, kPartialOcclusion, kLeak };
 
 // From `start_h` (until `end_h` if set): occlusion → nothing leaves the pump, the reservoir
 // keeps its volume; disconnection → the pump runs and empties into the tissue, so the drug
 // goes to plasma instead of the CSF.
+// partial occlusion → only `fraction` of the programmed flow leaves the pump (the rest stays in
+// the reservoir); leak → `fraction` of what leaves the pump escapes into the epidural space and
+// reaches the blood (plasma) instead of the CSF.
 struct CatheterFault {
   FaultKind kind = FaultKind::kOcclusion;
   double start_h = 0.0;
   std::optional<double> end_h;
+  double fraction = 1.0;  // partial occlusion and leak only
 };
 
 struct PumpProgram {
