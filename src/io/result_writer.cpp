@@ -213,6 +213,9 @@ void write_root_attributes(hid_t file, const RunRecord& record) {
   h5::set_attribute(file, "created", p.created_utc);
   h5::set_attribute(file, "status", record.status);
   h5::set_attribute(file, "warnings", join_lines(record.warnings));
+  if (!record.reservoir_plan.empty()) {
+    h5::set_attribute(file, "reservoir_plan", join_lines(record.reservoir_plan));
+  }
   std::vector<std::string> solver;
   for (const DrugTrajectory& d : record.trajectory.drugs) solver.push_back(describe(d));
   h5::set_attribute(file, "solver", join_lines(solver));

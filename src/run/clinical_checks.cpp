@@ -466,6 +466,28 @@ std::vector<FillForecast> reservoir_forecast(const Scenario& scenario) {
   return fills;
 }
 
+std::vector<std::string> reservoir_plan(const Scenario& scenario,
+                                        const InfusionSchedule& schedule) {
+  std::vector<std::string> lines;
+  for (const FillForecast& fill : reservoir_forecast(scenario)) {
+    const auto day = [&](const std::optional<double>& t) {
+      return t ? day_text(*t) : fill.last ? "not within a year" : "not before the next refill";
+    };
+    lines.push_back("fill " + day_text(fill.fill_h) + ": " + number(fill.volume_mL) +
+                    " mL; alarm " + day(fill.alarm_h) + "; empty " + day(fill.empty_h));
+  }
+  for (const RefillCheck& check : refill_checks(scenario, schedule)) {
+    lines.push_back("refill " + day_text(check.time_h) + ": expected residual " +
+                    number(check.expected_mL) + " mL, found " + number(check.found_mL) + " mL (" +
+                    (check.found_mL >= check.expected_mL ? "+" : "") +
+                    number(check.found_mL - check.expected_mL) + " mL" +
+                    (check.tolerance_mL ? "; tolerance " + number(*check.tolerance_mL) + " mL"
+                                        : std::string()) +
+                    (check.flagged ? "; flagged" : "") + ")");
+  }
+  return lines;
+}
+
 std::vector<RefillCheck> refill_checks(const Scenario& scenario, const InfusionSchedule& schedule) {
   std::vector<RefillCheck> checks;
   const PumpProgram& program = scenario.program;

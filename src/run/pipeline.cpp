@@ -56,6 +56,7 @@ RunRecord solve(const Problem& problem, Provenance provenance) {
   for (std::string& flag : exposure_flags(problem.scenario, record.trajectory)) {
     record.warnings.push_back(std::move(flag));
   }
+  record.reservoir_plan = reservoir_plan(problem.scenario, record.schedule);
   record.provenance = std::move(provenance);
   return record;
 }

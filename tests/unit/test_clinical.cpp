@@ -276,6 +276,15 @@ pump:
     const auto list = findings(s);
     INFO(all_text(list));
     CHECK(any_of_kind(list, FindingKind::kRefill));
+    // The same table goes into the result file (attribute reservoir_plan).
+    const RunRecord record = run_scenario(s, {});
+    REQUIRE(record.reservoir_plan.size() == 3);
+    CHECK(record.reservoir_plan[0] ==
+          "fill day 0: 20 mL; alarm not before the next refill; "
+          "empty not before the next refill");
+    CHECK(record.reservoir_plan[2] ==
+          "refill day 30: expected residual 5 mL, found 2.75 mL (-2.25 mL; tolerance 2.17 mL; "
+          "flagged)");
   }
 }
 

@@ -14,7 +14,8 @@
 //                event_time(event) h · event_kind(event) str · event_detail(event) str
 //   root attrs   title, Conventions, csfpk_version, scenario_file, scenario, command_line,
 //                created, status, warnings (one per line), solver (one line per drug: the
-//                method used and its work counters, see solver_report.hpp)
+//                method used and its work counters, see solver_report.hpp), reservoir_plan
+//                (each fill's alarm and empty days, each refill's residual check; one per line)
 //
 // 1D runs (Trajectory::positions_cm non-empty) add, along the canal coordinate x (cm from the
 // sacral end):

@@ -69,6 +69,11 @@ struct RefillCheck {
 };
 std::vector<RefillCheck> refill_checks(const Scenario& scenario, const InfusionSchedule& schedule);
 
+// The forecast and the refill checks as text, one line per fill and per refill, e.g.
+// "fill day 0: 20 mL; alarm day 36; empty day 40" and "refill day 30: expected residual 5 mL,
+// found 2.75 mL (-2.25 mL; tolerance 2.17 mL; flagged)". Empty without a reservoir.
+std::vector<std::string> reservoir_plan(const Scenario& scenario, const InfusionSchedule& schedule);
+
 // Each time the reservoir runs dry: how long the CSF concentration at the catheter tip takes
 // to fall below half of its level at that moment (the steady state of a program that ran long
 // enough), from the output samples, linearly interpolated. Abrupt withdrawal is dangerous with

@@ -22,7 +22,10 @@ struct RunRecord {
   InfusionSchedule schedule;
   Provenance provenance;
   std::string status = "ok";          // "ok" or the reason the run failed
-  std::vector<std::string> warnings;  // e.g. a concentration above the consensus maximum
+  std::vector<std::string> warnings;  // limits, titration, stability, refill and exposure flags
+  // Each fill's alarm and empty days and each refill's expected against found residual, one
+  // line each (run/clinical_checks.hpp: reservoir_plan).
+  std::vector<std::string> reservoir_plan;
 };
 
 }  // namespace csfpk
