@@ -244,6 +244,10 @@ File open_file(const std::string& path) {
   if (std::filesystem::is_directory(status)) {
     throw IoError(path + ": cannot open: is a directory");
   }
+  // A FIFO or a device would block or never end.
+  if (!std::filesystem::is_regular_file(status)) {
+    throw IoError(path + ": cannot open: not a regular file");
+  }
 #if H5_VERSION_GE(1, 12, 0)
   const htri_t is_hdf5 = H5Fis_accessible(path.c_str(), H5P_DEFAULT);
 #else
@@ -251,7 +255,12 @@ File open_file(const std::string& path) {
 #endif
   if (is_hdf5 == 0) throw IoError(path + " is not an HDF5 file");
   check(is_hdf5, path, "", "open file");
-  return File(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), path, "", "open file"));
+  // Readers neither take nor respect HDF5's file lock, so that `sweep-info` can report on a
+  // sweep that is still being written (its layout never changes once written; see
+  // batch/sweep_file.hpp). Writers are kept apart by OutputClaim's lock instead.
+  PropertyList fapl(check(H5Pcreate(H5P_FILE_ACCESS), path, "", "create access properties for"));
+  check(H5Pset_file_locking(fapl.get(), 0, 1), path, "", "set file locking for");
+  return File(check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), path, "", "open file"));
 }
 
 void close_file(File& file, std::string_view path) {
@@ -318,6 +327,21 @@ Dataset open_dataset_if_exists(hid_t parent, const std::string& name) {
   const htri_t exists =
       check(H5Lexists(parent, name.c_str(), H5P_DEFAULT), parent, name, "look up");
   if (exists == 0) return Dataset();
+  // Only hard links: following an external link would open another file (or block on a FIFO
+  // behind it), and csfpk writes nothing else.
+#if H5_VERSION_GE(1, 12, 0)
+  H5L_info2_t link;
+  check(H5Lget_info2(parent, name.c_str(), &link, H5P_DEFAULT), parent, name, "look up");
+#else
+  H5L_info_t link;
+  check(H5Lget_info(parent, name.c_str(), &link, H5P_DEFAULT), parent, name, "look up");
+#endif
+  if (link.type != H5L_TYPE_HARD) {
+    throw IoError(file_name(parent) + ": '" + name + "' is " +
+                  (link.type == H5L_TYPE_EXTERNAL ? "an external link into another file"
+                                                  : "a symbolic link") +
+                  "; csfpk reads only data stored in the file itself");
+  }
   H5O_info_t info;
 #if H5_VERSION_GE(1, 12, 0)
   check(H5Oget_info_by_name3(parent, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT), parent,

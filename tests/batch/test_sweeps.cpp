@@ -251,6 +251,32 @@ TEST_CASE("SIGTERM stops cleanly with a valid file and exit code 143") {
   }
 }
 
+TEST_CASE("sweep-info reports on a sweep that is still being written") {
+  const std::string dir = out_dir();
+  const std::string running = dir + "running.h5";
+  fs::remove(running);
+  // HDF5's own file locking on, as users have it: the writer holds the lock the whole time.
+  unsetenv("HDF5_USE_FILE_LOCKING");
+  const pid_t pid = spawn({"sweep", kData + "slow_population.yaml", "-o", running, "--overwrite",
+                           "--threads", "1", "--flush-every", "0.1"});
+  bool mid_sweep = false;
+  for (int i = 0; i < 1200 && !mid_sweep; ++i) {
+    try {
+      mid_sweep = fs::exists(running) && count_done(running) >= 2;
+    } catch (const std::exception&) {
+      // being created
+    }
+    if (!mid_sweep) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const int info = shell(kExe + " sweep-info " + running);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1);
+  REQUIRE(mid_sweep);
+  CHECK(info == 0);
+}
+
 // The temporary a sweep with --overwrite writes into, once it exists.
 std::string find_partial(const std::string& output) {
   const fs::path path(output);

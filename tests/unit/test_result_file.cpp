@@ -1,3 +1,5 @@
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <charconv>
 #include <cmath>
@@ -538,4 +540,24 @@ TEST_CASE("CSV export of a 1D result file adds the CSF profile and cord tissue",
     const auto end = std::to_chars(buffer, buffer + sizeof buffer, concentration(1, 4, 3) / 7.0);
     return std::string(buffer, end.ptr);
   }());
+}
+
+TEST_CASE("readers refuse external links and files that are not regular", "[io]") {
+  const std::string target = scratch("link_target.h5");
+  write_result(target, make_record(true));
+  const std::string linked = scratch("external_link.h5");
+  write_result(linked, make_record(true));
+  {
+    h5::File file(H5Fopen(linked.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    REQUIRE(file);
+    REQUIRE(H5Ldelete(file.get(), "concentration", H5P_DEFAULT) >= 0);
+    REQUIRE(H5Lcreate_external(target.c_str(), "concentration", file.get(), "concentration",
+                               H5P_DEFAULT, H5P_DEFAULT) >= 0);
+  }
+  CHECK_THROWS_WITH(read_result(linked), Contains("'concentration' is an external link into "
+                                                  "another file"));
+  const std::string fifo = scratch("a_fifo.h5");
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK_THROWS_WITH(read_result(fifo), Contains("not a regular file"));
+  fs::remove(fifo);
 }
