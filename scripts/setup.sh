@@ -9,6 +9,7 @@ preset="${1:-release}"
 packages=(
   build-essential cmake pkg-config
   libsundials-dev libeigen3-dev libhdf5-dev libyaml-cpp-dev libcli11-dev catch2
+  libssl-dev                   # SHA-256 of input files (sweep provenance)
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-pandas
   python3-matplotlib python3-pytest
   pybind11-dev python3-dev python3-nbclient python3-nbformat python3-ipykernel  # python/ package

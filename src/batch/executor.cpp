@@ -380,8 +380,11 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
   if (claim.existed() && options.resume) {
     file.emplace(SweepFile::reopen(options.output, spec, options.shard));
   } else {
+    std::vector<std::string> inputs = base.library().files_read();
+    inputs.push_back(spec.file);
+    inputs.push_back(spec.base_path);
     SweepProvenance provenance{options.csfpk_version, options.command_line, options.created_utc,
-                               base.base().text};
+                               base.base().text, digest_files(inputs)};
     const std::string temporary = claim.temporary_name();
     SweepFile::create(temporary, plan, shape, provenance, options.shard);
     if (claim.existed()) {

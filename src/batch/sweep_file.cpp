@@ -213,6 +213,67 @@ std::uint64_t sweep_runs(hid_t file, const std::string& path) {
   return runs;
 }
 
+std::string short_digest(const std::string& sha256) {
+  return sha256.substr(0, 12) + "…";
+}
+
+std::vector<InputFile> stored_inputs(hid_t file, const std::string& path) {
+  if (!h5::has_attribute(file, "input_files")) {
+    throw InputError(path, 0, "",
+                     "was written without input digests (by an older csfpk), so its inputs "
+                     "cannot be checked; start it again with --overwrite");
+  }
+  return parse_input_files(h5::read_string_attribute(file, "input_files"), path);
+}
+
+// Resuming is only sound with the very inputs the sweep started from: the sweep and base
+// scenario files and every model file read. Names the first file that differs.
+void require_same_inputs(hid_t file, const std::string& path) {
+  for (const InputFile& input : stored_inputs(file, path)) {
+    std::string now;
+    try {
+      now = file_sha256(input.path);
+    } catch (const IoError&) {
+      throw InputError(input.path, 0, "",
+                       "was an input of " + path +
+                           " and cannot be read any more; --resume needs the same inputs (or "
+                           "start again with --overwrite)");
+    }
+    if (now != input.sha256) {
+      throw InputError(input.path, 0, "",
+                       "has changed since " + path + " was started (sha256 " +
+                           short_digest(input.sha256) + " then, " + short_digest(now) +
+                           " now); --resume needs the same inputs (or start again with "
+                           "--overwrite)");
+    }
+  }
+}
+
+// Shards merge only when they were computed from identical inputs; names the file that differs.
+void require_same_inputs_as(hid_t file, const std::string& path, hid_t first,
+                            const std::string& first_path) {
+  const std::vector<InputFile> mine = stored_inputs(file, path);
+  const std::vector<InputFile> theirs = stored_inputs(first, first_path);
+  for (const InputFile& input : mine) {
+    const auto match = std::find_if(theirs.begin(), theirs.end(),
+                                    [&](const InputFile& f) { return f.path == input.path; });
+    if (match == theirs.end() || match->sha256 != input.sha256) {
+      throw InputError(
+          path, 0, "",
+          "was computed from another " + input.path + " than " + first_path +
+              (match == theirs.end() ? std::string(" (which did not read it)")
+                                     : " (sha256 " + short_digest(input.sha256) + " against " +
+                                           short_digest(match->sha256) + ")") +
+              "; only shards of one sweep with the same inputs can be merged");
+    }
+  }
+  if (mine.size() != theirs.size()) {
+    throw InputError(path, 0, "",
+                     "was computed from other input files than " + first_path +
+                         "; only shards of one sweep with the same inputs can be merged");
+  }
+}
+
 // Per-run datasets are copied in their own file type; only fixed-size numbers and strings are
 // csfpk's, and only those can be copied without going through HDF5's global heap.
 void require_fixed_size(hid_t dataset, const std::string& path, const std::string& name) {
@@ -270,6 +331,8 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
     h5::set_attribute(root, "sweep_text", std::string_view(spec.text));
     h5::set_attribute(root, "base_scenario_file", std::string_view(spec.base_path));
     h5::set_attribute(root, "base_scenario_text", std::string_view(provenance.base_text));
+    h5::set_attribute(root, "input_files",
+                      std::string_view(format_input_files(provenance.input_files)));
     set_u64_attribute(root, "seed", spec.seed);
     h5::set_attribute(root, "design", std::string_view(to_string(spec.design)));
     set_u64_attribute(root, "runs", plan.size());
@@ -448,6 +511,7 @@ SweepFile SweepFile::reopen(const std::string& path, const SweepSpec& spec,
                          " was started with; --resume needs the same sweep file and --set "
                          "options (or use --overwrite to start again)");
   }
+  require_same_inputs(root, path);
   const std::string had = attribute_or(root, "shard", "");
   const std::string wants = shard ? shard->label() : "";
   if (had != wants) {
@@ -556,6 +620,8 @@ std::uint64_t merge_shards(OutputClaim& claim, const std::vector<std::string>& s
                            " (sweep text or run "
                            "count differ); only shards of one sweep can be merged");
     }
+    if (i > 0)
+      require_same_inputs_as(shard.get(), shards[i], h5::open_file(shards[0]).get(), shards[0]);
   }
   // copy_options::none creates the copy exclusively: never through a symlink or onto a file.
   const std::string part = claim.temporary_name();

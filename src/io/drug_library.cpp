@@ -181,6 +181,7 @@ DrugLibrary DrugLibrary::load(const std::string& models_dir) {
       root.at("name").fail("must match the file name '" + file.stem().string() + "'");
     }
     library.drugs_.emplace(drug.name, std::move(drug));
+    library.files_.push_back(file.string());
   }
   // Clinical rules (limits, titration, stability) of library drugs, from models/clinical/.
   const fs::path clinical = fs::path(models_dir) / "clinical";
@@ -201,6 +202,7 @@ DrugLibrary DrugLibrary::load(const std::string& models_dir) {
         root.at("drug").fail("no drug '" + rules.drug + "' in " + folder.string());
       }
       drug->second.clinical = std::move(rules);
+      library.files_.push_back(file.string());
     }
   }
   return library;

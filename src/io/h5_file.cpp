@@ -327,8 +327,8 @@ Dataset open_dataset_if_exists(hid_t parent, const std::string& name) {
   const htri_t exists =
       check(H5Lexists(parent, name.c_str(), H5P_DEFAULT), parent, name, "look up");
   if (exists == 0) return Dataset();
-  // Only hard links: following an external link would open another file (or block on a FIFO
-  // behind it), and csfpk writes nothing else.
+    // Only hard links: following an external link would open another file (or block on a FIFO
+    // behind it), and csfpk writes nothing else.
 #if H5_VERSION_GE(1, 12, 0)
   H5L_info2_t link;
   check(H5Lget_info2(parent, name.c_str(), &link, H5P_DEFAULT), parent, name, "look up");

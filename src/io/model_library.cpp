@@ -33,6 +33,16 @@ CsfPhysiology ModelLibrary::physiology(const std::string& path) const {
   return cached(physiologies_, path, load_physiology);
 }
 
+std::vector<std::string> ModelLibrary::files_read() const {
+  std::vector<std::string> files = drugs_.files();
+  const std::lock_guard lock(mutex_);
+  for (const auto& entry : compartment_models_) files.push_back(entry.first);
+  for (const auto& entry : anatomies_) files.push_back(entry.first);
+  for (const auto& entry : physiologies_) files.push_back(entry.first);
+  for (const auto& entry : devices_) files.push_back(entry.first);
+  return files;
+}
+
 DeviceProfile ModelLibrary::device(const std::string& path) const {
   return cached(devices_, path,
                 [](const std::string& file) { return parse_device(YamlNode::load_file(file)); });

@@ -23,6 +23,7 @@
 
 #include "csfpk/batch/run_plan.hpp"
 #include "csfpk/batch/run_result.hpp"
+#include "csfpk/io/digest.hpp"
 #include "csfpk/io/output_file.hpp"
 
 namespace csfpk::batch {
@@ -39,6 +40,9 @@ struct SweepProvenance {
   std::string command_line;
   std::string created_utc;
   std::string base_text;  // base scenario after `set:` overrides
+  // Every input file with its SHA-256 (io/digest.hpp): the sweep file, the base scenario and each
+  // model file read. --resume and merge refuse files whose inputs changed.
+  std::vector<InputFile> input_files;
 };
 
 // Status strings are stored in this many bytes (longer messages are cut at a UTF-8 boundary).

@@ -17,9 +17,12 @@ class DrugLibrary {
   bool contains(const std::string& name) const { return drugs_.count(name) > 0; }
   std::vector<std::string> names() const;
   const std::map<std::string, Drug>& all() const { return drugs_; }
+  // Every file the library was read from (drugs and their clinical rules).
+  const std::vector<std::string>& files() const { return files_; }
 
  private:
   std::map<std::string, Drug> drugs_;
+  std::vector<std::string> files_;
 };
 
 // One override given as text with its unit ("1.2e5 mL"), without YAML: true when it was

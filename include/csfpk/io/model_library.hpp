@@ -36,6 +36,9 @@ class ModelLibrary {
   AnatomyFile anatomy(const std::string& path) const;
   CsfPhysiology physiology(const std::string& path) const;
   DeviceProfile device(const std::string& path) const;
+  // Every file read so far: the drug library and each model, anatomy, physiology and device
+  // file parsed (for provenance digests).
+  std::vector<std::string> files_read() const;
 
  private:
   template <typename T, typename Load>
