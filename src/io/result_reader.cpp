@@ -173,8 +173,18 @@ void read_canal(const Reader& in, Trajectory& trajectory) {
   const std::vector<double> tip_mean = in.doubles(names::kTipMean, {n_drugs});
   const std::vector<double> effective = in.doubles(names::kEffectiveConcentration, {n_drugs});
 
+  std::vector<double> cell_volumes;
+  std::vector<double> tissue_volumes;
+  if (in.has_dataset(names::kCellVolume)) {
+    cell_volumes = in.doubles(names::kCellVolume, {n_drugs, n_cells});
+  }
+  if (n_segments > 0 && in.has_dataset(names::kTissueVolume)) {
+    tissue_volumes = in.doubles(names::kTissueVolume, {n_drugs, n_segments});
+  }
   for (std::size_t d = 0; d < trajectory.drugs.size(); ++d) {
     DrugTrajectory& drug = trajectory.drugs[d];
+    if (!cell_volumes.empty()) drug.profile_volume_mL = drug_row(cell_volumes, d, n_cells);
+    if (!tissue_volumes.empty()) drug.tissue_volume_mL = drug_row(tissue_volumes, d, n_segments);
     drug.csf_profile_ug_per_mL = drug_matrix(csf, d, n_cells, n_times);
     drug.tissue_ug_per_mL = n_segments > 0 ? drug_matrix(tissue, d, n_segments, n_times)
                                            : Eigen::MatrixXd(0, static_cast<Eigen::Index>(n_times));
@@ -231,6 +241,14 @@ ResultFile read_result(const std::string& path) {
     drug.eliminated_ug = drug_row(eliminated, d, n_times);
     drug.mass_balance_relative_error = mass_balance[d];
     trajectory.drugs.push_back(std::move(drug));
+  }
+  if (in.has_dataset(names::kSiteVolume) && in.has_dataset(names::kUnobservedAmount)) {
+    const std::vector<double> volumes = in.doubles(names::kSiteVolume, {n_drugs, n_sites});
+    const std::vector<double> unobserved = in.doubles(names::kUnobservedAmount, {n_drugs, n_times});
+    for (std::size_t d = 0; d < trajectory.drugs.size(); ++d) {
+      trajectory.drugs[d].site_volume_mL = drug_row(volumes, d, n_sites);
+      trajectory.drugs[d].unobserved_ug = drug_row(unobserved, d, n_times);
+    }
   }
   if (in.has_dataset(names::kPosition)) read_canal(in, trajectory);
 

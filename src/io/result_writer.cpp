@@ -163,6 +163,13 @@ std::vector<double> per_drug_series(const Trajectory& trajectory,
   return values;
 }
 
+// Whether every drug carries `member` with `size` values (records built by hand may not).
+bool every_drug_has(const Trajectory& trajectory, std::vector<double> DrugTrajectory::*member,
+                    std::size_t size) {
+  return std::all_of(trajectory.drugs.begin(), trajectory.drugs.end(),
+                     [&](const DrugTrajectory& drug) { return (drug.*member).size() == size; });
+}
+
 // A (drug, row, time) variable from a rows × times matrix member, in C order.
 std::vector<double> per_drug_matrix(const Trajectory& trajectory,
                                     Eigen::MatrixXd DrugTrajectory::*member) {
@@ -238,7 +245,7 @@ struct CanalScales {
 // The 1D part of the file (see result_writer.hpp) without its summaries; `drug` and `time` are
 // the dimension scales.
 CanalScales write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t time) {
-  using units::kConcentrationUnit, units::kLengthUnit;
+  using units::kConcentrationUnit, units::kLengthUnit, units::kVolumeUnit;
   const hsize_t n_cells = extent(trajectory.positions_cm.size());
   const bool has_levels = !trajectory.levels.empty();
   const bool has_segments = !trajectory.segments.empty();
@@ -294,6 +301,18 @@ CanalScales write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hi
                    "drug concentration in spinal cord tissue", kConcentrationUnit);
   }
 
+  if (every_drug_has(trajectory, &DrugTrajectory::profile_volume_mL,
+                     trajectory.positions_cm.size())) {
+    write_variable(root, names::kCellVolume, {drug, position.get()},
+                   per_drug_series(trajectory, &DrugTrajectory::profile_volume_mL),
+                   "CSF volume of the cell", kVolumeUnit);
+  }
+  if (has_segments &&
+      every_drug_has(trajectory, &DrugTrajectory::tissue_volume_mL, trajectory.segments.size())) {
+    write_variable(root, names::kTissueVolume, {drug, segment.get()},
+                   per_drug_series(trajectory, &DrugTrajectory::tissue_volume_mL),
+                   "volume of the cord tissue compartment", kVolumeUnit);
+  }
   return CanalScales{std::move(level), std::move(segment)};
 }
 
@@ -387,6 +406,17 @@ void write_contents(h5::File& file, const RunRecord& record) {
     h5::write(variable.get(), per_drug_series(trajectory, series.member));
     attach_dimensions(variable.get(), series.name, {drug.get(), time.get()});
     describe(variable.get(), series.long_name, kMassUnit);
+  }
+
+  if (every_drug_has(trajectory, &DrugTrajectory::site_volume_mL, trajectory.sites.size()) &&
+      every_drug_has(trajectory, &DrugTrajectory::unobserved_ug, trajectory.times_h.size())) {
+    write_variable(root, names::kSiteVolume, {drug.get(), site.get()},
+                   per_drug_series(trajectory, &DrugTrajectory::site_volume_mL),
+                   "volume behind the site's concentration", kVolumeUnit);
+    write_variable(root, names::kUnobservedAmount, {drug.get(), time.get()},
+                   per_drug_series(trajectory, &DrugTrajectory::unobserved_ug),
+                   "mass in the body that no concentration shows (e.g. peripheral plasma)",
+                   kMassUnit);
   }
 
   {

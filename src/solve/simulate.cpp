@@ -141,6 +141,17 @@ class TrajectoryRecorder {
                                          columns);
     result_.tissue_ug_per_mL.resize(static_cast<Eigen::Index>(system.tissue_states.size()),
                                     columns);
+    const auto volumes = [&](const std::vector<int>& states, std::vector<double>& out) {
+      for (const int state : states) {
+        out.push_back(system.volume_mL[static_cast<std::size_t>(state)]);
+        observed_.push_back(state);
+      }
+    };
+    volumes(system.site_states, result_.site_volume_mL);
+    volumes(system.profile_states, result_.profile_volume_mL);
+    volumes(system.tissue_states, result_.tissue_volume_mL);
+    std::sort(observed_.begin(), observed_.end());
+    observed_.erase(std::unique(observed_.begin(), observed_.end()), observed_.end());
   }
 
   void record(std::size_t column, double t, const Eigen::VectorXd& x) {
@@ -151,6 +162,9 @@ class TrajectoryRecorder {
     const double eliminated = x[system_.eliminated_state];
     result_.eliminated_ug.push_back(eliminated);
     result_.in_body_ug.push_back(x.sum() - eliminated);
+    double observed = 0.0;
+    for (const int state : observed_) observed += x[state];
+    result_.unobserved_ug.push_back(x.sum() - eliminated - observed);
     times_h_.push_back(t);
   }
 
@@ -183,6 +197,7 @@ class TrajectoryRecorder {
   const InfusionSchedule& schedule_;
   DrugTrajectory result_;
   std::vector<double> times_h_;
+  std::vector<int> observed_;           // every state a concentration row shows
   std::vector<double> inverse_volume_;  // 1/V per state (0 for the volume-less sink)
 };
 

@@ -4,6 +4,7 @@ usage: corrupt_result.py SOURCE DEST MODE
   truncate: the first 4 KiB only (not a readable HDF5 file)
   drop:     the `concentration` dataset removed
   content:  status failed, a NaN and a negative concentration, a mass-balance error of 1e-3
+  doubled:  every concentration doubled, all else (the stored mass balance too) untouched
 """
 import shutil
 import sys
@@ -31,5 +32,7 @@ with h5py.File(dest, "r+") as f:
         c[1, 0, 5] = float("nan")
         c[2, 1, 7] = -1.0
         f["mass_balance_relative_error"][0] = 1e-3
+    elif mode == "doubled":
+        f["concentration"][...] = 2.0 * f["concentration"][...]
     else:
         sys.exit("unknown mode " + mode)

@@ -11,6 +11,8 @@
 //                mass_balance_relative_error(drug) 1
 //                (the per-drug figures come from run/summary_table.hpp, shared with sweep files)
 //                reservoir_volume(time) mL               (NaN when the schedule has no reservoir)
+//                site_volume(drug, site) mL · unobserved_amount(drug, time) ug (mass in states
+//                no concentration shows): with them `csfpk verify` recomputes the mass balance
 //                event_time(event) h · event_kind(event) str · event_detail(event) str
 //   root attrs   title, Conventions, csfpk_version, scenario_file, scenario, command_line,
 //                created, status, warnings (one per line), solver (one line per drug: the
@@ -29,6 +31,7 @@
 //                spread(drug) cm · spread_threshold(drug) ug/mL · cranial_auc(drug) ug h/mL
 //                tip_peak, tip_mean(drug) ug/mL
 //                dermatome_coverage(drug, segment) 1 · effective_concentration(drug) ug/mL
+//                cell_volume(drug, position) mL · tissue_volume(drug, segment) mL
 //   root attrs   catheter_tip_cm (float64)
 // Strings (str above) are fixed-length UTF-8 tagged `_Encoding = utf-8`, never variable-length:
 // see h5_file.hpp. The level and segment dimensions, and every variable on them, are left out when
@@ -54,6 +57,10 @@ inline constexpr const char* kInBody = "in_body";
 inline constexpr const char* kEliminated = "eliminated";
 inline constexpr const char* kMassBalance = "mass_balance_relative_error";
 inline constexpr const char* kReservoirVolume = "reservoir_volume";
+inline constexpr const char* kSiteVolume = "site_volume";
+inline constexpr const char* kCellVolume = "cell_volume";
+inline constexpr const char* kTissueVolume = "tissue_volume";
+inline constexpr const char* kUnobservedAmount = "unobserved_amount";
 inline constexpr const char* kEventTime = "event_time";
 inline constexpr const char* kEventKind = "event_kind";
 inline constexpr const char* kEventDetail = "event_detail";

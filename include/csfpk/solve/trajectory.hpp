@@ -59,6 +59,14 @@ struct DrugTrajectory {
   // max_t |delivered − in_body − eliminated| / max(max_t delivered, tiny): the mass-balance
   // closure this run achieved.
   double mass_balance_relative_error = 0.0;
+  // What lets a reader recompute the mass balance from the concentrations (csfpk verify): the
+  // volume behind each concentration row (sites, 1D cells, cord segments), mL, and the mass in
+  // states no concentration shows (e.g. a peripheral plasma compartment) at each output time,
+  // µg. Empty when not known (e.g. a record built by hand).
+  std::vector<double> site_volume_mL;
+  std::vector<double> profile_volume_mL;
+  std::vector<double> tissue_volume_mL;
+  std::vector<double> unobserved_ug;
   DrugSummary summary;
   SolverReport solver;
 };
