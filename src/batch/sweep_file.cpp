@@ -213,6 +213,37 @@ std::uint64_t sweep_runs(hid_t file, const std::string& path) {
   return runs;
 }
 
+// The attributes every reader computes with (what the sweep is, its run count, design and
+// factors, its inputs) in one digest, so that an edit to any of them is detected.
+std::string header_digest(hid_t root) {
+  std::string text;
+  for (const char* name :
+       {"sweep_text", "base_scenario_text", "design", "factors", "input_files"}) {
+    text += name;
+    text += '\0';
+    text += attribute_or(root, name, "");
+    text += '\0';
+  }
+  for (const char* name : {"runs", "seed", "sobol_base_samples"}) {
+    if (!h5::has_attribute(root, name)) continue;
+    char number[64];
+    std::snprintf(number, sizeof number, "%s=%.17g", name, h5::read_double_attribute(root, name));
+    text += number;
+    text += '\0';
+  }
+  return sha256_hex(text);
+}
+
+// Files written before the digest existed are read as they are.
+void require_header_digest(hid_t root, const std::string& path) {
+  if (!h5::has_attribute(root, "header_sha256")) return;
+  if (h5::read_string_attribute(root, "header_sha256") != header_digest(root)) {
+    throw IoError(path +
+                  ": its header attributes (sweep text, design, factors, runs, inputs) do not "
+                  "match their checksum; the file was edited or damaged");
+  }
+}
+
 std::string short_digest(const std::string& sha256) {
   return sha256.substr(0, 12) + "…";
 }
@@ -346,6 +377,7 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
     for (const Factor& f : spec.factors) factor_list += (factor_list.empty() ? "" : ",") + f.name;
     h5::set_attribute(root, "factors", std::string_view(factor_list));
     if (shard) h5::set_attribute(root, "shard", std::string_view(shard->label()));
+    h5::set_attribute(root, "header_sha256", std::string_view(header_digest(root)));
 
     const hsize_t n = plan.size();
     std::int32_t dim_id = 0;
@@ -511,6 +543,7 @@ SweepFile SweepFile::reopen(const std::string& path, const SweepSpec& spec,
                          " was started with; --resume needs the same sweep file and --set "
                          "options (or use --overwrite to start again)");
   }
+  require_header_digest(root, path);
   require_same_inputs(root, path);
   const std::string had = attribute_or(root, "shard", "");
   const std::string wants = shard ? shard->label() : "";
@@ -610,6 +643,7 @@ std::uint64_t merge_shards(OutputClaim& claim, const std::vector<std::string>& s
   for (std::size_t i = 0; i < shards.size(); ++i) {
     h5::File shard = h5::open_file(shards[i]);
     const std::uint64_t n = sweep_runs(shard.get(), shards[i]);
+    require_header_digest(shard.get(), shards[i]);
     const std::string text = h5::read_string_attribute(shard.get(), "sweep_text");
     if (i == 0) {
       sweep_text = text;
@@ -727,6 +761,7 @@ SweepFileInfo read_sweep_info(const std::string& path) {
   const hid_t root = file.get();
   SweepFileInfo info;
   info.runs = sweep_runs(root, path);
+  require_header_digest(root, path);
   info.design = h5::read_string_attribute(root, "design");
   info.sweep_text = h5::read_string_attribute(root, "sweep_text");
   info.sweep_file = attribute_or(root, "sweep_file", "");

@@ -115,3 +115,19 @@ TEST_CASE("merge refuses shards computed from different base scenarios, naming t
                                       w.path("base.yaml") + " than " + w.path("s0.h5")));
   CHECK_FALSE(fs::exists(w.path("m.h5")));
 }
+
+TEST_CASE("an edited header attribute is refused by every reader") {
+  const Workspace w("header");
+  REQUIRE(w.csfpk("sweep " + w.path("sweep.yaml") + " -o " + w.path("out.h5")) == 0);
+  CHECK_NOTHROW(read_sweep_info(w.path("out.h5")));
+  {
+    h5::File file(H5Fopen(w.path("out.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    REQUIRE(file);
+    h5::set_attribute(file.get(), "factors", std::string_view("dose"));
+  }
+  CHECK_THROWS_WITH(read_sweep_info(w.path("out.h5")),
+                    Catch::Contains("do not match their checksum; the file was edited or damaged"));
+  CHECK(w.csfpk("sweep-info " + w.path("out.h5")) == 4);
+  CHECK(w.csfpk("merge " + w.path("m.h5") + " " + w.path("out.h5")) == 4);
+  CHECK_THAT(w.log(), Catch::Contains("do not match their checksum"));
+}
