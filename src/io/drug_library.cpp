@@ -83,6 +83,16 @@ void check_complete(const Drug& drug, const YamlNode& where) {
   }
 }
 
+// The .yaml files of a folder, sorted so that the library reads them in a fixed order.
+std::vector<std::filesystem::path> yaml_files_in(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 void require_parameters(const Drug& drug, const YamlNode& where) {
   std::vector<std::string> missing;
   for (const auto& required : kRequiredParameters) {
@@ -169,12 +179,7 @@ DrugLibrary DrugLibrary::load(const std::string& models_dir) {
     throw InputError(folder.string(), 0, "",
                      "drug library folder not found (set CSFPK_MODELS_DIR)");
   }
-  std::vector<fs::path> files;
-  for (const auto& entry : fs::directory_iterator(folder)) {
-    if (entry.path().extension() == ".yaml") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  for (const auto& file : files) {
+  for (const auto& file : yaml_files_in(folder)) {
     const YamlNode root = YamlNode::load_file(file.string());
     Drug drug = parse_drug(root);
     if (file.stem().string() != drug.name) {
@@ -186,12 +191,7 @@ DrugLibrary DrugLibrary::load(const std::string& models_dir) {
   // Clinical rules (limits, titration, stability) of library drugs, from models/clinical/.
   const fs::path clinical = fs::path(models_dir) / "clinical";
   if (fs::is_directory(clinical, ec)) {
-    std::vector<fs::path> rule_files;
-    for (const auto& entry : fs::directory_iterator(clinical)) {
-      if (entry.path().extension() == ".yaml") rule_files.push_back(entry.path());
-    }
-    std::sort(rule_files.begin(), rule_files.end());
-    for (const auto& file : rule_files) {
+    for (const auto& file : yaml_files_in(clinical)) {
       const YamlNode root = YamlNode::load_file(file.string());
       ClinicalRules rules = parse_clinical_rules(root);
       if (file.stem().string() != rules.drug) {
