@@ -207,7 +207,8 @@ Scenario RunMaker::operator()(std::uint64_t run) const {
   return scenario;
 }
 
-std::string incomplete_name(const std::string& output) {
+// Where a stopped --overwrite sweep keeps its runs: OUT.incomplete.h5 beside OUT.h5.
+static std::string incomplete_name(const std::string& output) {
   const fs::path path(output);
   fs::path name = path;
   name.replace_filename(path.stem().string() + ".incomplete" + path.extension().string());

@@ -131,6 +131,12 @@ OutputClaim OutputClaim::acquire(const OutputRequest& request) {
     if (::fstat(fd, &held) == 0 && ::lstat(claim.lock_path_.c_str(), &named) == 0 &&
         held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
       claim.lock_fd_ = fd;
+      // Another writer may have finished between the check above and the lock: look again.
+      const auto now = fs::symlink_status(path, ec);
+      claim.existed_ = fs::exists(now) || fs::is_symlink(now);
+      if (claim.existed_ && !request.overwrite) {
+        throw IoError(path + ": the " + request.what + " exists; " + request.overwrite_hint);
+      }
       return claim;
     }
     ::close(fd);  // unlinked by its previous holder between our open and our lock: try again
