@@ -244,6 +244,90 @@ void require_header_digest(hid_t root, const std::string& path) {
   }
 }
 
+// The first 64 bits of the SHA-256 of a run's stored bytes (never 0, which marks "none").
+std::uint64_t row_checksum(const std::string& bytes) {
+  const std::uint64_t value = std::stoull(sha256_hex(bytes).substr(0, 16), nullptr, 16);
+  return value == 0 ? 1 : value;
+}
+
+// Values as the file stores them: little-endian float64, or float32 for reduced precision
+// (the conversion HDF5 makes, round to nearest).
+void append_stored(std::string& row, const std::vector<double>& values, bool float32) {
+  for (const double v : values) {
+    if (float32) {
+      const float f = static_cast<float>(v);
+      row.append(reinterpret_cast<const char*>(&f), sizeof f);
+    } else {
+      row.append(reinterpret_cast<const char*>(&v), sizeof v);
+    }
+  }
+}
+
+void require_fixed_size(hid_t dataset, const std::string& path, const std::string& name);
+
+std::vector<std::int8_t> read_done_flags(hid_t root, std::uint64_t runs) {
+  std::vector<std::int8_t> done(runs);
+  const h5::Dataset dataset = h5::open_dataset_if_exists(root, "done");
+  if (runs > 0 && dataset) read_rows(dataset.get(), H5T_NATIVE_INT8, 0, runs, done.data());
+  return done;
+}
+
+// Recomputes every done run's checksum from the file's own rows; a mismatch means a byte of
+// that run changed after it was written. Files without checksums (older csfpk) pass as they are.
+void verify_row_checksums(hid_t root, const std::string& path,
+                          const std::vector<std::int8_t>& done) {
+  h5::Dataset checksums = h5::open_dataset_if_exists(root, "row_checksum");
+  if (!checksums) return;
+  const std::uint64_t runs = done.size();
+  struct Column {
+    h5::Dataset dataset;
+    h5::Datatype type;
+    std::size_t row_bytes;
+  };
+  std::vector<Column> columns;
+  const auto add = [&](const std::string& name) {
+    h5::Dataset dataset = h5::open_dataset_if_exists(root, name);
+    if (!dataset) return;
+    require_fixed_size(dataset.get(), path, name);
+    h5::Datatype type(h5::check(H5Dget_type(dataset.get()), root, name, "get type of"));
+    const std::size_t row_bytes = H5Tget_size(type.get()) * product(h5::shape(dataset.get()), 1);
+    columns.push_back({std::move(dataset), std::move(type), row_bytes});
+  };
+  for (const VariableSpec& v : variable_specs()) add(v.name);
+  add("status");
+  std::size_t row_bytes = 1;
+  for (const Column& c : columns) row_bytes += c.row_bytes;
+  const std::uint64_t block = std::max<std::uint64_t>(1, kBlockBytes / row_bytes);
+  std::vector<std::uint64_t> stored;
+  std::vector<std::vector<char>> data(columns.size());
+  for (std::uint64_t first = 0; first < runs; first += block) {
+    const std::uint64_t count = std::min(block, runs - first);
+    if (std::none_of(done.begin() + static_cast<std::ptrdiff_t>(first),
+                     done.begin() + static_cast<std::ptrdiff_t>(first + count),
+                     [](std::int8_t d) { return d == 1; })) {
+      continue;
+    }
+    stored.resize(count);
+    read_rows(checksums.get(), H5T_NATIVE_UINT64, first, count, stored.data());
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      data[c].resize(count * columns[c].row_bytes);
+      read_rows(columns[c].dataset.get(), columns[c].type.get(), first, count, data[c].data());
+    }
+    std::string row;
+    for (std::uint64_t r = 0; r < count; ++r) {
+      if (done[first + r] != 1) continue;
+      row.clear();
+      for (std::size_t c = 0; c < columns.size(); ++c) {
+        row.append(data[c].data() + r * columns[c].row_bytes, columns[c].row_bytes);
+      }
+      if (row_checksum(row) != stored[r]) {
+        throw IoError(path + ": run " + std::to_string(first + r) +
+                      ": its data do not match their checksum; the file is damaged");
+      }
+    }
+  }
+}
+
 std::string short_digest(const std::string& sha256) {
   return sha256.substr(0, 12) + "…";
 }
@@ -482,6 +566,15 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
     attach(done.get(), "done", {run.get()});
     describe(done.get(), "1 when the run's results are in the file", "");
 
+    const std::uint64_t no_checksum = 0;
+    h5::Dataset checksum = create_preallocated(root, "row_checksum", H5T_STD_U64LE, {n},
+                                               H5T_NATIVE_UINT64, &no_checksum);
+    attach(checksum.get(), "row_checksum", {run.get()});
+    describe(checksum.get(),
+             "first 64 bits of the SHA-256 of the run's row in every per-run variable and its "
+             "status, as stored; readers recompute it",
+             "");
+
     const hsize_t d = extent(shape.drugs.size());
     const hsize_t s = extent(shape.sites.size());
     struct Axis {
@@ -545,6 +638,7 @@ SweepFile SweepFile::reopen(const std::string& path, const SweepSpec& spec,
   }
   require_header_digest(root, path);
   require_same_inputs(root, path);
+  verify_row_checksums(root, path, read_done_flags(root, sweep_runs(root, path)));
   const std::string had = attribute_or(root, "shard", "");
   const std::string wants = shard ? shard->label() : "";
   if (had != wants) {
@@ -561,10 +655,15 @@ void SweepFile::open_datasets() {
   runs_ = read_u64(root, "runs");
   for (const VariableSpec& v : variable_specs()) {
     h5::Dataset dataset = h5::open_dataset_if_exists(root, v.name);
-    if (dataset) variables_.push_back(Variable{std::move(dataset), v.summary_row});
+    if (dataset) {
+      const h5::Datatype type(h5::check(H5Dget_type(dataset.get()), root, v.name, "get type of"));
+      const bool float32 = H5Tget_size(type.get()) == 4;
+      variables_.push_back(Variable{std::move(dataset), v.summary_row, float32});
+    }
   }
   status_ = h5::open_dataset_if_exists(root, "status");
   done_ = h5::open_dataset_if_exists(root, "done");
+  row_checksum_ = h5::open_dataset_if_exists(root, "row_checksum");
   if (!status_ || !done_) throw IoError(path_ + " is not a csfpk sweep file");
   status_type_ = h5::utf8_string(kStatusWidth);
 }
@@ -589,6 +688,7 @@ void SweepFile::write(const RunResult& result) {
     throw IoError(path_ + ": run " + std::to_string(result.run) + " is outside the sweep's " +
                   std::to_string(runs_) + " runs");
   }
+  std::string row;  // the run's bytes as stored, for its checksum
   for (const Variable& v : variables_) {
     const std::vector<double>& values =
         v.summary_row >= 0 ? result.summaries.at(static_cast<std::size_t>(v.summary_row))
@@ -600,11 +700,17 @@ void SweepFile::write(const RunResult& result) {
                   std::to_string(product(dims, 1)));
     }
     write_rows(v.dataset.get(), H5T_NATIVE_DOUBLE, result.run, 1, values.data());
+    append_stored(row, values, v.float32);
   }
   std::array<char, kStatusWidth> status{};
   const std::string text = fit(result.status, kStatusWidth);
   std::memcpy(status.data(), text.data(), text.size());
   write_rows(status_.get(), status_type_.get(), result.run, 1, status.data());
+  if (row_checksum_) {
+    row.append(status.data(), status.size());
+    const std::uint64_t checksum = row_checksum(row);
+    write_rows(row_checksum_.get(), H5T_NATIVE_UINT64, result.run, 1, &checksum);
+  }
   pending_done_.push_back(result.run);
 }
 
@@ -644,6 +750,7 @@ std::uint64_t merge_shards(OutputClaim& claim, const std::vector<std::string>& s
     h5::File shard = h5::open_file(shards[i]);
     const std::uint64_t n = sweep_runs(shard.get(), shards[i]);
     require_header_digest(shard.get(), shards[i]);
+    verify_row_checksums(shard.get(), shards[i], read_done_flags(shard.get(), n));
     const std::string text = h5::read_string_attribute(shard.get(), "sweep_text");
     if (i == 0) {
       sweep_text = text;
@@ -673,7 +780,7 @@ std::uint64_t merge_shards(OutputClaim& claim, const std::vector<std::string>& s
 
     // The per-run columns csfpk writes, found by name: listing the file's links instead would
     // trust its link storage, which on a damaged file can crash HDF5 1.10 itself.
-    std::vector<std::string> columns{"status"};
+    std::vector<std::string> columns{"status", "row_checksum"};
     std::stringstream factors(h5::read_string_attribute(root, "factors"));
     for (std::string name; std::getline(factors, name, ',');) columns.push_back("factor_" + name);
     for (const VariableSpec& v : variable_specs()) columns.emplace_back(v.name);
@@ -780,6 +887,7 @@ SweepFileInfo read_sweep_info(const std::string& path) {
     throw IoError(path + ": 'status' does not have one entry per run (" +
                   std::to_string(info.runs) + "); the file is damaged");
   }
+  verify_row_checksums(root, path, info.done);
   return info;
 }
 

@@ -48,10 +48,12 @@ class SweepFile {
   struct Variable {
     h5::Dataset dataset;
     int summary_row = -1;  // row of summary_variables(); -1: the time series
+    bool float32 = false;  // stored as float32 (a time series at reduced precision)
   };
   std::vector<Variable> variables_;
   h5::Dataset status_;
   h5::Dataset done_;
+  h5::Dataset row_checksum_;
   h5::Datatype status_type_;
   std::vector<std::uint64_t> pending_done_;
 };

@@ -131,3 +131,38 @@ TEST_CASE("an edited header attribute is refused by every reader") {
   CHECK(w.csfpk("merge " + w.path("m.h5") + " " + w.path("out.h5")) == 4);
   CHECK_THAT(w.log(), Catch::Contains("do not match their checksum"));
 }
+
+TEST_CASE("a changed byte in a run's data is caught by its row checksum") {
+  const Workspace w("row_checksum");
+  REQUIRE(w.csfpk("sweep " + w.path("sweep.yaml") + " -o " + w.path("out.h5")) == 0);
+  REQUIRE(w.csfpk("sweep " + w.path("sweep.yaml") + " -o " + w.path("s0.h5") + " --shard 0/2") ==
+          0);
+  REQUIRE(w.csfpk("sweep " + w.path("sweep.yaml") + " -o " + w.path("s1.h5") + " --shard 1/2") ==
+          0);
+  CHECK_NOTHROW(read_sweep_info(w.path("out.h5")));
+  REQUIRE(w.csfpk("merge " + w.path("m.h5") + " " + w.path("s0.h5") + " " + w.path("s1.h5")) == 0);
+  CHECK_NOTHROW(read_sweep_info(w.path("m.h5")));  // merged rows keep their checksums
+  // One value of run 2's AUC changed in place, as a flipped bit would.
+  for (const std::string& file : {w.path("out.h5"), w.path("s1.h5")}) {
+    h5::File handle(H5Fopen(file.c_str(), H5F_ACC_RDWR, H5P_DEFAULT));
+    REQUIRE(handle);
+    h5::Dataset auc = h5::open_dataset_if_exists(handle.get(), "auc");
+    REQUIRE(auc);
+    h5::Dataspace space(H5Dget_space(auc.get()));
+    const std::vector<hsize_t> dims = h5::shape(auc.get());
+    std::vector<hsize_t> start(dims.size(), 0);
+    std::vector<hsize_t> count(dims.size(), 1);
+    start[0] = file == w.path("out.h5") ? 2 : 1;  // run 2 is shard 0's; s1 holds runs 1 and 3
+    REQUIRE(H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(),
+                                nullptr) >= 0);
+    h5::Dataspace one(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr));
+    const double changed = 12345.0;
+    REQUIRE(H5Dwrite(auc.get(), H5T_NATIVE_DOUBLE, one.get(), space.get(), H5P_DEFAULT, &changed) >=
+            0);
+  }
+  CHECK_THROWS_WITH(read_sweep_info(w.path("out.h5")),
+                    Catch::Contains("run 2: its data do not match their checksum"));
+  CHECK(w.csfpk("sweep-info " + w.path("out.h5")) == 4);
+  CHECK(w.csfpk("merge " + w.path("m2.h5") + " " + w.path("s0.h5") + " " + w.path("s1.h5")) == 4);
+  CHECK_THAT(w.log(), Catch::Contains("s1.h5: run 1: its data do not match their checksum"));
+}
