@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 CSFPK, SHIM, SOURCE, WORK = sys.argv[1], sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
-MAX_POINTS = int(sys.argv[5]) if len(sys.argv) > 5 else 40
+MAX_POINTS = int(sys.argv[5]) if len(sys.argv) > 5 else 60
 SCENARIO = SOURCE / "scenarios" / "morphine_continuous.yaml"
 MODES = ("enospc", "eio", "short")
 failures = []

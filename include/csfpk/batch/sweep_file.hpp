@@ -4,6 +4,7 @@
 //
 // Layout (dimension scales run, drug, site[, time][, level, segment]):
 //   run(run) int64, factor_<name>(run) float64 or string, status(run) string, done(run) int8,
+//   row_checksum(run) uint64 (first 64 bits of the SHA-256 of the run's stored row and status),
 //   every per-drug figure of run/summary_table.hpp over (run, drug[, site | level | segment])
 //   (peak/mean/auc by site, mass balance; for 1D runs spread, cranial AUC, levels, coverage, …),
 //   optional concentration(run, drug, site, time) float32 or float64.
