@@ -117,7 +117,10 @@ DailyDose largest_daily(const Scenario& s, const InfusionSchedule& schedule,
     const bool last = d + 2 == bounds.size();
     const double injected = injected_ug(s.program, drug, bounds[d], bounds[d + 1], last);
     const double pumped = std::max(0.0, delivered[d + 1] - delivered[d] - injected);
-    const double dose = pumped * kHoursPerDay / span + injected;
+    // A run shorter than a day is scaled to 24 h; a partial last day after full ones is taken as
+    // it is (scaling a few hours of a day-night program would inflate it).
+    const double scale = bounds.size() == 2 ? kHoursPerDay / span : 1.0;
+    const double dose = pumped * scale + injected;
     if (dose > largest.ug) largest = {dose, bounds[d]};
   }
   return largest;

@@ -36,8 +36,8 @@ struct ClinicalFinding {
 std::string to_string(FindingKind kind);
 
 // Daily doses are the mass actually delivered in each day of the run (pump and injections; a
-// last, partial day scaled to 24 h for the pump's share), so a refill at a higher concentration
-// with a proportionally lower rate is not a higher dose.
+// run shorter than a day has the pump's share scaled to 24 h), so a refill at a higher
+// concentration with a proportionally lower rate is not a higher dose.
 std::vector<ClinicalFinding> clinical_findings(const Scenario& scenario,
                                                const InfusionSchedule& schedule);
 
