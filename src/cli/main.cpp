@@ -331,11 +331,11 @@ int check_command(const ScenarioRequest& request) {
 
 int drugs_command() {
   const DrugLibrary library = DrugLibrary::load(models_directory());
-  std::cout << std::left << std::setw(13) << "drug" << std::setw(16) << "P_men (cm/h)"
+  std::cout << std::left << std::setw(15) << "drug" << std::setw(16) << "P_men (cm/h)"
             << std::setw(16) << "plasma V (L)"
             << "plasma CL (L/h)\n";
   for (const auto& [name, d] : library.all()) {
-    std::cout << std::left << std::setw(13) << name << std::setw(16)
+    std::cout << std::left << std::setw(15) << name << std::setw(16)
               << d.meningeal_permeability_cm_per_h << std::setw(16) << d.plasma_volume_mL / 1000.0
               << d.plasma_clearance_mL_per_h / 1000.0 << "\n";
   }
@@ -346,7 +346,7 @@ int drugs_command() {
       const char* per = limit.kind == LimitKind::kMaxConcentration ? "/mL"
                         : limit.kind == LimitKind::kMaxDailyDose   ? "/day"
                                                                    : "";
-      std::cout << "  " << std::setw(12) << name << std::setw(22) << to_string(limit.kind)
+      std::cout << "  " << std::setw(14) << name << std::setw(22) << to_string(limit.kind)
                 << std::setw(10) << to_string(limit.basis) << std::setw(14)
                 << format_dose(&*d.clinical, limit.value, per)
                 << (limit.advisory ? "(advisory) " : "") << limit.source << "\n";

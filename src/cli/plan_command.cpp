@@ -64,6 +64,8 @@ class Plan final : public PlanCommand {
     titration_->add_option("--drug", drug_, "drug of the library")->required();
     titration_->add_option("--start", start_, "starting daily dose, e.g. 2.4 ug/day")->required();
     titration_->add_option("--target", target_, "target daily dose, e.g. 19.2 ug/day")->required();
+    titration_->add_option("--indication", indication_,
+                           "indication with rules of its own, e.g. cerebral_spasticity");
     titration_->add_option("--concentration", concentration_,
                            "reservoir concentration, to print the program as pump rates");
 
@@ -79,7 +81,10 @@ class Plan final : public PlanCommand {
     const ModelLibrary library(models_directory());
     const ClinicalRules& rules = rules_of(library);
     if (*fill_) return plan_fill_command(library, rules);
-    if (*titration_) return plan_titration_command(rules);
+    if (*titration_) {
+      return plan_titration_command(indication_.empty() ? rules
+                                                        : rules.for_indication(indication_));
+    }
     return plan_trial(rules);
   }
 
@@ -220,6 +225,7 @@ class Plan final : public PlanCommand {
   CLI::App* refill_ = nullptr;
   CLI::App* fill_ = nullptr;
   CLI::App* titration_ = nullptr;
+  std::string indication_;
   CLI::App* trial_ = nullptr;
   std::string scenario_, margin_, drug_, dose_, days_, device_, capacity_, alarm_, start_, target_,
       concentration_, bolus_, effect_;

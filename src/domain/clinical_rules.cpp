@@ -1,5 +1,7 @@
 #include "csfpk/domain/clinical_rules.hpp"
 
+#include "csfpk/core/errors.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <sstream>
@@ -20,6 +22,38 @@ std::string to_string(LimitKind kind) {
       return "max_single_injection";
   }
   return "?";
+}
+
+ClinicalRules ClinicalRules::for_indication(const std::string& indication) const {
+  const auto it = indications.find(indication);
+  if (it == indications.end()) {
+    std::string known;
+    for (const auto& entry : indications) known += (known.empty() ? "" : ", ") + entry.first;
+    throw InputError("indication '" + indication + "': " + drug + " has no rules for it" +
+                     (known.empty() ? std::string(" (it has no indication-specific rules)")
+                                    : "; it has rules for " + known));
+  }
+  ClinicalRules out = *this;
+  const TitrationRules& v = it->second;
+  TitrationRules& t = out.titration;
+  for (auto [from, to] : {std::pair{&v.start_max_ug_per_day, &t.start_max_ug_per_day},
+                          {&v.step_max_ug_per_day, &t.step_max_ug_per_day},
+                          {&v.step_max_fraction, &t.step_max_fraction},
+                          {&v.step_min_interval_h, &t.step_min_interval_h},
+                          {&v.target_max_ug_per_day, &t.target_max_ug_per_day},
+                          {&v.target_earliest_h, &t.target_earliest_h}}) {
+    if (*from) *to = *from;
+  }
+  return out;
+}
+
+std::optional<double> ClinicalRules::stability_at(double concentration_ug_per_mL) const {
+  if (!stability_h) return std::nullopt;
+  if (undiluted_ug_per_mL > 0.0 &&
+      std::abs(concentration_ug_per_mL - undiluted_ug_per_mL) <= 1e-6 * undiluted_ug_per_mL) {
+    return undiluted_stability_h;
+  }
+  return stability_h->value;
 }
 
 std::string format_dose(const ClinicalRules* rules, double ug, const char* per,

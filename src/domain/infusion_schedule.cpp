@@ -294,6 +294,7 @@ class PlugFlow {
   }
 
   const Blend& tip_blend() const { return segments_[tip_].blend; }
+  const Blend& reservoir_blend() const { return segments_.back().blend; }
 
   double volume_to_next_boundary(double tip_position) const {
     return tip_ + 1 < segments_.size() ? segments_[tip_ + 1].start - tip_position : kInfinity;
@@ -656,6 +657,16 @@ void ScheduleCompiler::refill(const Refill& refill, double t) {
                   : "; same blend";
   }
   volume_mL_ = refill.fill_to_mL;
+  if (refill.pocket_mL > 0.0) {
+    volume_mL_ = std::max(0.0, refill.fill_to_mL - refill.pocket_mL);
+    detail += "; pocket fill: " + volume_text(refill.pocket_mL) +
+              " went under the skin, the reservoir holds " + volume_text(volume_mL_);
+    for (const auto& [drug, concentration] : plug_.reservoir_blend()) {
+      if (concentration <= 0.0) continue;
+      out_.impulses.push_back(
+          {t, Route{RouteKind::kSubcutaneous, {}}, drug, concentration * refill.pocket_mL});
+    }
+  }
   emit(t, EventKind::kRefill, std::move(detail));
   empty_announced_ = false;
   low_armed_ = volume_mL_ > low_alarm() + tol(low_alarm());

@@ -24,10 +24,27 @@ std::optional<TitrationRule> titration_rule(const YamlNode& node, const char* ke
   return rule;
 }
 
+TitrationRules parse_titration(const YamlNode& titration) {
+  titration.allow_only({"start_max", "step_max", "step_max_fraction", "step_min_interval",
+                        "target_max", "target_earliest"});
+  TitrationRules t;
+  t.start_max_ug_per_day = titration_rule(titration, "start_max", kMassRate);
+  t.step_max_ug_per_day = titration_rule(titration, "step_max", kMassRate);
+  t.step_max_fraction = titration_rule(titration, "step_max_fraction", kDimensionless);
+  t.step_min_interval_h = titration_rule(titration, "step_min_interval", kTime);
+  t.target_max_ug_per_day = titration_rule(titration, "target_max", kMassRate);
+  t.target_earliest_h = titration_rule(titration, "target_earliest", kTime);
+  for (auto* rule : {&t.start_max_ug_per_day, &t.step_max_ug_per_day, &t.target_max_ug_per_day}) {
+    if (*rule) (*rule)->value *= 24.0;  // µg/h → µg per day
+  }
+  return t;
+}
+
 }  // namespace
 
 ClinicalRules parse_clinical_rules(const YamlNode& root) {
-  root.allow_only({"drug", "dose_unit", "limits", "titration", "stability", "trial"});
+  root.allow_only(
+      {"drug", "dose_unit", "limits", "titration", "indications", "stability", "trial"});
   ClinicalRules rules;
   rules.drug = root.at("drug").text();
   if (const auto unit = root.find("dose_unit")) {
@@ -71,22 +88,27 @@ ClinicalRules parse_clinical_rules(const YamlNode& root) {
     }
   }
   if (const auto titration = root.find("titration")) {
-    titration->allow_only({"start_max", "step_max", "step_max_fraction", "step_min_interval",
-                           "target_max", "target_earliest"});
-    TitrationRules& t = rules.titration;
-    t.start_max_ug_per_day = titration_rule(*titration, "start_max", kMassRate);
-    t.step_max_ug_per_day = titration_rule(*titration, "step_max", kMassRate);
-    t.step_max_fraction = titration_rule(*titration, "step_max_fraction", kDimensionless);
-    t.step_min_interval_h = titration_rule(*titration, "step_min_interval", kTime);
-    t.target_max_ug_per_day = titration_rule(*titration, "target_max", kMassRate);
-    t.target_earliest_h = titration_rule(*titration, "target_earliest", kTime);
-    for (auto* rule : {&t.start_max_ug_per_day, &t.step_max_ug_per_day, &t.target_max_ug_per_day}) {
-      if (*rule) (*rule)->value *= 24.0;  // µg/h → µg per day
+    rules.titration = parse_titration(*titration);
+  }
+  if (const auto indications = root.find("indications")) {
+    for (const auto& [name, variant] : indications->entries()) {
+      variant.allow_only({"titration"});
+      rules.indications[name] = parse_titration(variant.at("titration"));
     }
   }
   if (const auto stability = root.find("stability")) {
     TitrationRule rule;
-    rule.value = sourced(*stability, kTime, rule.source);
+    if (const auto undiluted = stability->find("undiluted")) {
+      stability->allow_only({"value", "source", "undiluted"});
+      undiluted->allow_only({"concentration", "value"});
+      rules.undiluted_ug_per_mL = undiluted->at("concentration").positive_quantity(kConcentration);
+      rules.undiluted_stability_h = undiluted->at("value").positive_quantity(kTime);
+      rule.source = stability->at("source").text();
+      if (rule.source.empty()) stability->at("source").fail("every clinical value needs its source");
+      rule.value = stability->at("value").positive_quantity(kTime);
+    } else {
+      rule.value = sourced(*stability, kTime, rule.source);
+    }
     rules.stability_h = rule;
   }
   if (const auto trial = root.find("trial")) {

@@ -14,7 +14,8 @@ namespace {
 const std::vector<std::string> kParameterNames{
     "meningeal_permeability", "plasma_volume",           "plasma_clearance",    "peripheral_volume",
     "peripheral_clearance",   "molecular_diffusivity",   "cord_permeability",   "cord_partition",
-    "cord_clearance",         "effective_concentration", "csf_elimination_rate"};
+    "cord_clearance",         "effective_concentration", "csf_elimination_rate",
+    "epidural_retained_fraction", "epidural_release_rate", "subcutaneous_absorption_rate"};
 
 // What a drug needs before any model can use it.
 const std::vector<std::string> kRequiredParameters{"meningeal_permeability", "plasma_volume",
@@ -55,6 +56,18 @@ const std::vector<ParameterRule>& parameter_rules() {
       {"cord_partition", kDimensionless, false, [](Drug& d, double v) { d.cord_partition = v; }},
       {"cord_clearance", kRateConstant, true,
        [](Drug& d, double v) { d.cord_clearance_per_h = v; }},
+      {"epidural_retained_fraction", kDimensionless, true,
+       [](Drug& d, double v) {
+         if (!d.epidural_depot) d.epidural_depot.emplace();
+         d.epidural_depot->retained_fraction = v;
+       }},
+      {"epidural_release_rate", kRateConstant, false,
+       [](Drug& d, double v) {
+         if (!d.epidural_depot) d.epidural_depot.emplace();
+         d.epidural_depot->release_per_h = v;
+       }},
+      {"subcutaneous_absorption_rate", kRateConstant, false,
+       [](Drug& d, double v) { d.subcutaneous_absorption_per_h = v; }},
       {"effective_concentration", kConcentration, false,
        [](Drug& d, double v) { d.effective_concentration_ug_per_mL = v; }},
   };
@@ -80,6 +93,16 @@ void check_complete(const Drug& drug, const YamlNode& where) {
   if (drug.plasma_volume_mL <= 0.0) where.fail("drug '" + drug.name + "' needs plasma_volume");
   if (drug.peripheral && (drug.peripheral->volume_mL <= 0.0)) {
     where.fail("drug '" + drug.name + "': peripheral_clearance needs peripheral_volume");
+  }
+  if (drug.epidural_depot) {
+    if (!(drug.epidural_depot->release_per_h > 0.0)) {
+      where.fail("drug '" + drug.name +
+                 "': epidural_retained_fraction needs epidural_release_rate (1/h)");
+    }
+    if (drug.epidural_depot->retained_fraction > 1.0) {
+      where.fail("drug '" + drug.name + "': epidural_retained_fraction must be 0 to 1, got " +
+                 std::to_string(drug.epidural_depot->retained_fraction));
+    }
   }
 }
 

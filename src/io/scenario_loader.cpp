@@ -60,7 +60,8 @@ class ScenarioReader {
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
-                      "injections", "output", "solver", "variability", "flags"});
+                      "injections", "output", "solver", "variability", "flags",
+                      "indication"});
     Scenario s;
     s.file = file_;
     s.name = root_.at("name").text();
@@ -85,6 +86,8 @@ class ScenarioReader {
     read_catheter(s);
     if (const auto injections = root_.find("injections")) read_injections(*injections, s);
     collect_drugs(s);
+    if (const auto indication = root_.find("indication")) apply_indication(*indication, s);
+    check_pocket_fills(s);
     check_lumped_rates(s);
     if (const auto variability = root_.find("variability")) read_variability(*variability, s);
     read_output(s);
@@ -737,10 +740,18 @@ class ScenarioReader {
       return;
     }
     for (const auto& item : node.items()) {
-      item.allow_only({"at", "volume", "blend"});
+      item.allow_only({"at", "volume", "blend", "pocket_fill"});
       Refill refill;
       refill.time_h = time_within_run(item.at("at"));
       refill.fill_to_mL = check_volume(item.at("volume"));
+      if (const auto pocket = item.find("pocket_fill")) {
+        refill.pocket_mL = pocket->positive_quantity(kVolume);
+        if (refill.pocket_mL > refill.fill_to_mL) {
+          pocket->fail("is more than the " + format_count(refill.fill_to_mL) +
+                       " mL injected at this refill");
+        }
+        pocket_fills_.emplace_back(reservoir.refills.size(), *pocket);
+      }
       if (const auto b = item.find("blend")) refill.blend = read_blend(*b);
       if (!reservoir.refills.empty() && refill.time_h <= reservoir.refills.back().time_h) {
         item.at("at").fail("refills must be listed in time order");
@@ -946,6 +957,50 @@ class ScenarioReader {
     }
   }
 
+  // A pocket fill needs each drug of the blend in the reservoir to have a subcutaneous
+  // absorption rate.
+  // Without one, the drugs' subcutaneous absorption is dropped, so that no model carries a
+  // pocket depot nothing can fill.
+  void check_pocket_fills(Scenario& s) const {
+    if (pocket_fills_.empty()) {
+      for (auto& entry : s.drugs) entry.second.subcutaneous_absorption_per_h.reset();
+      return;
+    }
+    const Reservoir& reservoir = s.program.reservoir;
+    for (const auto& [index, node] : pocket_fills_) {
+      Blend blend = reservoir.blend;
+      for (std::size_t i = 0; i <= index; ++i) {
+        if (reservoir.refills[i].blend) blend = *reservoir.refills[i].blend;
+      }
+      for (const auto& [name, concentration] : blend) {
+        if (concentration <= 0.0 || s.drugs.at(name).subcutaneous_absorption_per_h) continue;
+        node.fail("puts " + name +
+                  " under the skin, but the drug has no subcutaneous_absorption_rate; give one "
+                  "(1/h) under drugs." +
+                  name);
+      }
+    }
+  }
+
+  // Every drug with rules for the patient's indication titrates by them; the indication must
+  // mean something to at least one drug delivered.
+  static void apply_indication(const YamlNode& node, Scenario& s) {
+    s.indication = node.text();
+    std::set<std::string> known;
+    bool used = false;
+    for (auto& [name, drug] : s.drugs) {
+      if (!drug.clinical) continue;
+      for (const auto& entry : drug.clinical->indications) known.insert(entry.first);
+      if (drug.clinical->indications.count(s.indication) == 0) continue;
+      drug.clinical = drug.clinical->for_indication(s.indication);
+      used = true;
+    }
+    if (used) return;
+    node.fail("no drug of this scenario has rules for the indication '" + s.indication + "'" +
+              (known.empty() ? std::string("; none has indication-specific rules")
+                             : "; expected " + join_alternatives({known.begin(), known.end()})));
+  }
+
   // A model that applies each drug's lumped CSF loss (reference problem P1) needs the rate,
   // which library drugs do not carry: say so before solving.
   void check_lumped_rates(const Scenario& s) const {
@@ -1059,6 +1114,7 @@ class ScenarioReader {
   };
   std::map<double, DoseProgram> dose_programs_;
   std::unique_ptr<YamlNode> duration_node_;
+  std::vector<std::pair<std::size_t, YamlNode>> pocket_fills_;  // refill index, its pocket_fill
 };
 
 }  // namespace

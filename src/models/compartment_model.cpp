@@ -157,8 +157,8 @@ LinearSystem build_compartment_system(const CompartmentModelSpec& spec, const Dr
   }
   for (const auto& c : spec.compartments) {
     const int s = index.at(c.name);
-    transfer(s, sys.plasma_state,
-             drug.meningeal_permeability_cm_per_h * c.meningeal_area_cm2 / volume(s));
+    add_meningeal_loss(rates, sys, drug, disposition, s,
+                       drug.meningeal_permeability_cm_per_h * c.meningeal_area_cm2 / volume(s));
   }
   if (spec.fluid) {
     // CSF made in the head flows down the chain to where it is absorbed: the flow into link i

@@ -10,6 +10,12 @@ InputTarget LinearSystem::input(const Route& route) const {
       return catheter_input;
     case RouteKind::kPlasma:
       return {{plasma_state}, {1.0}};
+    case RouteKind::kSubcutaneous:
+      if (subcutaneous_state >= 0) return {{subcutaneous_state}, {1.0}};
+      throw InputError("a pocket fill puts " + drug +
+                       " under the skin, but the drug has no subcutaneous_absorption_rate: give "
+                       "one (1/h) under drugs." +
+                       drug);
     case RouteKind::kSite:
       if (const auto it = site_inputs.find(route.site); it != site_inputs.end()) return it->second;
       break;
@@ -52,14 +58,32 @@ DispositionStates add_disposition_states(LinearSystem& system, const Drug& drug)
   if (drug.peripheral) {
     states.peripheral = system.add_state("plasma_peripheral", drug.peripheral->volume_mL);
   }
+  if (drug.epidural_depot) states.epidural_depot = system.add_state("epidural_depot", 0.0);
+  if (drug.subcutaneous_absorption_per_h) {
+    system.subcutaneous_state = system.add_state("subcutaneous_depot", 0.0);
+  }
   system.eliminated_state = system.add_state("eliminated", 0.0);
   return states;
+}
+
+void add_meningeal_loss(RateMatrixBuilder& rates, const LinearSystem& system, const Drug& drug,
+                        DispositionStates states, int from, double per_hour) {
+  const double held = states.epidural_depot >= 0 ? drug.epidural_depot->retained_fraction : 0.0;
+  rates.transfer(from, system.plasma_state, (1.0 - held) * per_hour);
+  if (held > 0.0) rates.transfer(from, states.epidural_depot, held * per_hour);
 }
 
 void add_disposition_transfers(RateMatrixBuilder& rates, const LinearSystem& system,
                                const Drug& drug, DispositionStates states) {
   rates.transfer(system.plasma_state, system.eliminated_state,
                  drug.plasma_clearance_mL_per_h / drug.plasma_volume_mL);
+  if (states.epidural_depot >= 0) {
+    rates.transfer(states.epidural_depot, system.plasma_state, drug.epidural_depot->release_per_h);
+  }
+  if (system.subcutaneous_state >= 0) {
+    rates.transfer(system.subcutaneous_state, system.plasma_state,
+                   *drug.subcutaneous_absorption_per_h);
+  }
   if (states.peripheral >= 0) {
     const double q = drug.peripheral->intercompartmental_clearance_mL_per_h;
     rates.transfer(system.plasma_state, states.peripheral, q / drug.plasma_volume_mL);

@@ -239,12 +239,15 @@ SpinalSystem build_spinal_system(const Spinal1DSpec& spec, const Drug& drug, dou
   // and across the meninges (drug-specific), or a prescribed uniform uptake in their place.
   for (int i = 0; i < n; ++i) {
     const double width = face(i + 1) - face(i);
-    const double across_meninges =
-        spec.uptake_per_h
-            ? *spec.uptake_per_h * volume(i)
-            : drug.meningeal_permeability_cm_per_h * dural_perimeter_cm(anatomy, centre(i)) * width;
     const double absorbed = fluid.absorption[static_cast<std::size_t>(i)];
-    transfer(i, sys.plasma_state, (absorbed + across_meninges) / volume(i));
+    if (spec.uptake_per_h) {
+      transfer(i, sys.plasma_state, (absorbed + *spec.uptake_per_h * volume(i)) / volume(i));
+    } else {
+      const double across_meninges =
+          drug.meningeal_permeability_cm_per_h * dural_perimeter_cm(anatomy, centre(i)) * width;
+      transfer(i, sys.plasma_state, absorbed / volume(i));
+      add_meningeal_loss(rates, sys, drug, disposition, i, across_meninges / volume(i));
+    }
     production_rates.transfer(i, sys.plasma_state, absorbed / volume(i));
   }
 

@@ -271,13 +271,14 @@ void check_stability(const Scenario& s, const InfusionSchedule& schedule,
     }
     for (const auto& [drug, concentration] : blend_at(s.program, fills[i])) {
       const ClinicalRules* rules = rules_of(s, drug);
-      if (rules == nullptr || !rules->stability_h || concentration <= 0.0) continue;
-      if (until - fills[i] > rules->stability_h->value * (1.0 + 1e-9)) {
+      if (rules == nullptr || concentration <= 0.0) continue;
+      const std::optional<double> stability = rules->stability_at(concentration);
+      if (stability && until - fills[i] > *stability * (1.0 + 1e-9)) {
         add_unique(out, {FindingKind::kStability, drug, "pump.refills",
                          "the fill of " + day_text(fills[i]) + " stays " +
                              number((until - fills[i]) / kHoursPerDay) +
                              " days in the reservoir, longer than its stability of " +
-                             number(rules->stability_h->value / kHoursPerDay) + " days",
+                             number(*stability / kHoursPerDay) + " days",
                          rules->stability_h->source});
       }
     }
@@ -437,7 +438,11 @@ std::vector<ClinicalFinding> clinical_findings(const Scenario& scenario,
                             " mL (" + (check.found_mL >= check.expected_mL ? "+" : "") +
                             number(check.found_mL - check.expected_mL) +
                             " mL, beyond the pump's nominal ±" + number(*check.tolerance_mL) +
-                            " mL): check the pump and catheter",
+                            " mL): check the pump and catheter" +
+                            (check.found_mL < check.expected_mL
+                                 ? " (less than expected: a fast pump, a pocket fill at the "
+                                   "previous refill, or drug withdrawn from the reservoir)"
+                                 : " (more than expected: an occlusion or a slow pump)"),
                         scenario.device ? scenario.device->sources.count("accuracy") > 0
                                               ? scenario.device->sources.at("accuracy")
                                               : std::string()
@@ -498,6 +503,7 @@ std::vector<RefillCheck> refill_checks(const Scenario& scenario, const InfusionS
   PumpProgram nominal_program = program;
   nominal_program.faults.clear();
   nominal_program.rate_multiplier = 1.0;
+  for (Refill& refill : nominal_program.reservoir.refills) refill.pocket_mL = 0.0;
   const InfusionSchedule nominal = compile_schedule(nominal_program, schedule.horizon_h);
   // Negative: no device profile, so no tolerance to compare with.
   const double accuracy = scenario.device && scenario.device->accuracy_fraction

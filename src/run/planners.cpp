@@ -105,10 +105,11 @@ FillPlan plan_fill(const ClinicalRules* rules, const DeviceProfile* device, doub
             limit.source));
       }
     }
-    if (rules->stability_h && days * 24.0 > rules->stability_h->value * (1 + kTolerance)) {
+    const std::optional<double> stability = rules->stability_at(plan.concentration_ug_per_mL);
+    if (stability && days * 24.0 > *stability * (1 + kTolerance)) {
       plan.problems.push_back(
-          with_source(rules->drug + " is stable " +
-                          std::to_string(static_cast<int>(rules->stability_h->value / 24.0)) +
+          with_source(rules->drug + " at " + format_dose(rules, plan.concentration_ug_per_mL, "/mL") +
+                          " is stable " + std::to_string(static_cast<int>(*stability / 24.0)) +
                           " days in the reservoir: refill sooner",
                       rules->stability_h->source));
     }

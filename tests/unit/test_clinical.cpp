@@ -453,3 +453,102 @@ output: {interval: 1 h}
                       Contains("must be emptied before an MRI scan"));
   }
 }
+
+TEST_CASE("a pocket fill puts drug under the skin, into the blood, and is found at the next refill") {
+  const auto with = [](const std::string& blend, const std::string& pocket) {
+    return scenario(R"(
+name: pocket fill
+duration: 21 day
+model: {compartments: four_region}
+pump:
+  device: synchromed_ii_20
+  reservoir: {volume: 20 mL, blend: {)" +
+                    blend + R"(}}
+  basal: 0.5 mL/day
+  refills: [{at: 10 day, volume: 20 mL)" +
+                    pocket + R"(}, {at: 20 day, volume: 20 mL}]
+output: {interval: 1 h}
+)");
+  };
+  SECTION("4 mL of 500 ug/mL baclofen: 2 mg into the pocket, 4 mL missing at the next refill") {
+    const Scenario s = with("baclofen: 500 ug/mL", ", pocket_fill: 4 mL");
+    const InfusionSchedule schedule = compile_schedule(s.program, s.duration_h);
+    CHECK(schedule.delivered_ug("baclofen", Route{RouteKind::kSubcutaneous, ""}, s.duration_h) ==
+          Approx(2000.0));
+    const auto checks = refill_checks(s, schedule);
+    REQUIRE(checks.size() == 2);
+    CHECK_FALSE(checks[0].flagged);
+    CHECK(checks[1].found_mL - checks[1].expected_mL == Approx(-4.0).margin(1e-9));
+    CHECK(checks[1].flagged);
+    // The depot empties into plasma within hours: plasma jumps after the refill.
+    const RunRecord record = run_scenario(s, {});
+    const DrugTrajectory& d = record.trajectory.drugs.at(0);
+    const auto plasma = static_cast<Eigen::Index>(d.concentration_ug_per_mL.rows() - 1);
+    const auto hour = [](double h) { return static_cast<Eigen::Index>(std::lround(h)); };
+    CHECK(d.concentration_ug_per_mL(plasma, hour(241.0)) >
+          5.0 * d.concentration_ug_per_mL(plasma, hour(239.0)));
+    CHECK(std::abs(d.unobserved_ug[static_cast<std::size_t>(hour(240.0))]) > 100.0);
+    CHECK(std::abs(d.unobserved_ug[static_cast<std::size_t>(hour(260.0))]) < 1.0);
+  }
+  SECTION("no pocket fill, no pocket depot in the model") {
+    const Scenario s = with("baclofen: 500 ug/mL", "");
+    CHECK_FALSE(s.drugs.at("baclofen").subcutaneous_absorption_per_h);
+  }
+  SECTION("a drug with no subcutaneous absorption rate is refused") {
+    CHECK_THROWS_WITH(with("ziconotide: 25 ug/mL", ", pocket_fill: 4 mL"),
+                      Contains("pocket_fill: puts ziconotide under the skin, but the drug has no "
+                               "subcutaneous_absorption_rate"));
+  }
+  SECTION("more than was injected is refused") {
+    CHECK_THROWS_WITH(with("baclofen: 500 ug/mL", ", pocket_fill: 25 mL"),
+                      Contains("is more than the 20 mL injected at this refill"));
+  }
+}
+
+TEST_CASE("baclofen for cerebral spasticity titrates by at most 15 % a day") {
+  const ClinicalRules& rules = *library()->drugs().get("baclofen").clinical;
+  const ClinicalRules cerebral = rules.for_indication("cerebral_spasticity");
+  REQUIRE(cerebral.titration.step_max_fraction);
+  CHECK(cerebral.titration.step_max_fraction->value == Approx(0.15));
+  CHECK(cerebral.titration.step_min_interval_h->value == Approx(24.0));  // kept from the default
+  const std::vector<TitrationStep> plan = plan_titration(cerebral, 100.0, 200.0);
+  for (std::size_t i = 1; i < plan.size(); ++i) {
+    CHECK(plan[i].dose_ug_per_day <= plan[i - 1].dose_ug_per_day * 1.15 + 1e-9);
+  }
+  CHECK_THROWS_WITH(rules.for_indication("stroke"),
+                    Contains("baclofen has no rules for it; it has rules for cerebral_spasticity"));
+  const auto program = [](const std::string& indication) {
+    return scenario("name: cerebral\nduration: 3 day\nmodel: {compartments: four_region}\n" +
+                    indication +
+                    "pump:\n  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {baclofen: 500 ug/mL}}\n"
+                    "  basal: 200 ug/day\n  basal_changes: [{at: 1 day, basal: 240 ug/day}]\n"
+                    "output: {interval: 6 h}\n");
+  };
+  // +20 %: within the spinal rule, beyond the cerebral one.
+  CHECK_FALSE(any_of_kind(findings(program("")), FindingKind::kTitration));
+  const auto list = findings(program("indication: cerebral_spasticity\n"));
+  INFO(all_text(list));
+  CHECK(any_of_kind(list, FindingKind::kTitration));
+  CHECK_THROWS_WITH(program("indication: stroke\n"),
+                    Contains("no drug of this scenario has rules for the indication 'stroke'"));
+}
+
+TEST_CASE("ziconotide: undiluted fills keep 84 days, diluted ones 40") {
+  const ClinicalRules& rules = *library()->drugs().get("ziconotide").clinical;
+  CHECK(*rules.stability_at(25.0) == Approx(84.0 * 24.0));
+  CHECK(*rules.stability_at(5.0) == Approx(40.0 * 24.0));
+}
+
+TEST_CASE("hydromorphone, fentanyl and sufentanil are in the library with consensus limits only") {
+  for (const std::string name : {"hydromorphone", "fentanyl", "sufentanil"}) {
+    INFO(name);
+    const Drug& drug = library()->drugs().get(name);
+    REQUIRE(drug.clinical);
+    CHECK(drug.plasma_clearance_mL_per_h > 0.0);
+    CHECK(!drug.clinical->limits.empty());
+    for (const DoseLimit& limit : drug.clinical->limits) CHECK(limit.basis == LimitBasis::kConsensus);
+    CHECK(drug.clinical->titration.start_max_ug_per_day);
+  }
+  // Fentanyl and sufentanil are reported in micrograms.
+  CHECK(library()->drugs().get("fentanyl").clinical->dose_unit == "ug");
+}

@@ -171,3 +171,47 @@ TEST_CASE("two-compartment plasma disposition: IV-equivalent dose via disconnect
     }
   }
 }
+
+TEST_CASE("epidural depot: absorption into blood in a fast and a slow phase (Bateman sums)",
+          "[verification][closed-form]") {
+  // One CSF compartment losing k = P·A/V across the meninges; a fraction f of that flux is held
+  // in the epidural depot and released at kr, the rest reaches plasma at once (bupivacaine,
+  // Burm 1988). A bolus D at t = 0.
+  const double V = 40.0, A = 100.0, P = 0.2, f = 0.65, kr = 0.104, D = 10000.0;
+  const double Vp = 70000.0, CLp = 30000.0;
+  const double k = P * A / V, kp = CLp / Vp;
+  Drug drug;
+  drug.name = "tracer";
+  drug.meningeal_permeability_cm_per_h = P;
+  drug.plasma_volume_mL = Vp;
+  drug.plasma_clearance_mL_per_h = CLp;
+  drug.epidural_depot = EpiduralDepot{f, kr};
+  CompartmentModelSpec spec;
+  spec.name = "one";
+  spec.compartments = {{"csf", V, {}, {}, A, 0.0}};
+  spec.catheter_compartment = "csf";
+  validate(spec);
+  const LinearSystem sys = build_compartment_system(spec, drug, "csf");
+  REQUIRE(sys.size() == 4);  // csf, plasma, epidural depot, sink
+  PumpProgram program;
+  program.reservoir = {0.0, 0.0, {}, 0.0, {}};
+  program.direct_injections.push_back({0.0, 0.0, {{"tracer", D}}, "", 0.0});
+  const InfusionSchedule schedule = compile_schedule(program, 24.0);
+  const auto times = hourly(24.0);
+  const double a1 = (1.0 - f) * k * D + kr * f * D * k / (kr - k);
+  const double a2 = -kr * f * D * k / (kr - k);
+  for (const auto method : {SolverMethod::kCvode, SolverMethod::kExact}) {
+    const DrugTrajectory result = simulate(sys, schedule, times, options_for(method));
+    for (std::size_t i = 0; i < times.size(); ++i) {
+      const double t = times[i];
+      const auto at = static_cast<Eigen::Index>(i);
+      const double depot = f * D * k / (kr - k) * (std::exp(-k * t) - std::exp(-kr * t));
+      const double plasma = a1 / (kp - k) * (std::exp(-k * t) - std::exp(-kp * t)) +
+                            a2 / (kp - kr) * (std::exp(-kr * t) - std::exp(-kp * t));
+      CHECK(result.concentration_ug_per_mL(0, at) ==
+            Approx(D * std::exp(-k * t) / V).epsilon(1e-7).margin(1e-12));
+      CHECK(result.concentration_ug_per_mL(1, at) == Approx(plasma / Vp).epsilon(1e-7));
+      CHECK(result.unobserved_ug[i] == Approx(depot).epsilon(1e-7).margin(1e-9));
+    }
+  }
+}

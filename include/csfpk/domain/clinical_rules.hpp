@@ -6,6 +6,7 @@
 // Label limits (the FDA-approved product labeling) and consensus limits (the Polyanalgesic
 // Consensus Conference, PACC) are kept apart: `csfpk run --strict` refuses what exceeds a label
 // maximum; everything else is a warning that names its source.
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -61,7 +62,19 @@ struct ClinicalRules {
   std::vector<DoseLimit> limits;
   TitrationRules titration;
   std::optional<TitrationRule> stability_h;  // longest time one fill may stay in the reservoir
+  // A longer stability for the undiluted product (e.g. ziconotide 25 µg/mL): applies to a fill
+  // at exactly this concentration; 0 when the source gives none.
+  double undiluted_ug_per_mL = 0.0;
+  double undiluted_stability_h = 0.0;
+  // The stability of a fill at `concentration_ug_per_mL`, h; unset when the drug has none.
+  std::optional<double> stability_at(double concentration_ug_per_mL) const;
   std::optional<TrialRule> trial;
+  // Titration rules that replace the default ones for a named indication (e.g. baclofen for
+  // spasticity of cerebral origin); only the rules a variant sets are replaced.
+  std::map<std::string, TitrationRules> indications;
+  // These rules with the titration of `indication`; throws InputError for one the drug does not
+  // know, naming those it does.
+  ClinicalRules for_indication(const std::string& indication) const;
 };
 
 std::string to_string(LimitBasis basis);

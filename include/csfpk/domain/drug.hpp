@@ -17,6 +17,13 @@ struct PeripheralCompartment {
   double intercompartmental_clearance_mL_per_h = 0.0;
 };
 
+// What the epidural fat holds of the drug that crosses the meninges, released to blood slowly:
+// the slow absorption phase of a lipophilic drug (bupivacaine: Burm 1988).
+struct EpiduralDepot {
+  double retained_fraction = 0.0;  // of the trans-meningeal flux, 0 to 1
+  double release_per_h = 0.0;
+};
+
 struct Drug {
   std::string name;
   std::string description;
@@ -30,6 +37,11 @@ struct Drug {
   double plasma_volume_mL = 0.0;
   double plasma_clearance_mL_per_h = 0.0;
   std::optional<PeripheralCompartment> peripheral;
+  // Unset: all that crosses the meninges reaches blood at once.
+  std::optional<EpiduralDepot> epidural_depot;
+  // First-order absorption into blood of drug injected under the skin (a pocket fill), 1/h;
+  // unset when no source gives one, and a pocket fill of the drug is then refused.
+  std::optional<double> subcutaneous_absorption_per_h;
   double molecular_diffusivity_cm2_per_h = 0.0;
   // Label and consensus limits, titration and stability rules (models/clinical/<name>.yaml);
   // unset for a drug without such a file (e.g. one defined in a scenario).

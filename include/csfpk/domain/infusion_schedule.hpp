@@ -10,9 +10,10 @@
 
 namespace csfpk {
 
-// Where a dose enters the body. kCatheterTip and kPlasma need no name; kSite names a model site
-// (compartment or vertebral level) for direct injections such as a lumbar puncture.
-enum class RouteKind { kCatheterTip, kPlasma, kSite };
+// Where a dose enters the body. kCatheterTip, kPlasma and kSubcutaneous (the pump pocket, after a
+// pocket fill) need no name; kSite names a model site (compartment or vertebral level) for
+// direct injections such as a lumbar puncture.
+enum class RouteKind { kCatheterTip, kPlasma, kSite, kSubcutaneous };
 
 struct Route {
   RouteKind kind = RouteKind::kCatheterTip;

@@ -76,6 +76,9 @@ struct Refill {
   double time_h = 0.0;
   double fill_to_mL = 0.0;     // the residual is aspirated first, then the pump is filled to this
   std::optional<Blend> blend;  // a new blend; unset keeps the current one
+  // A pocket fill: this much of the injected fill went into the subcutaneous pocket around the
+  // pump instead of the reservoir (which then holds fill_to_mL − pocket_mL).
+  double pocket_mL = 0.0;
 };
 
 // Capacity 0 means no pump is implanted: nothing is delivered from it and it never "runs dry".

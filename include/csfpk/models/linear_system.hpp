@@ -50,6 +50,7 @@ struct LinearSystem {
   std::map<std::string, InputTarget> site_inputs;  // direct-injection sites by name
   int plasma_state = 0;
   int eliminated_state = 0;
+  int subcutaneous_state = -1;  // the pump pocket's depot; -1 when the drug has no SC absorption
   // Adds g(x) to dx; must conserve mass (sum of g is zero). Empty for linear systems.
   std::function<void(const Eigen::VectorXd& x, Eigen::VectorXd& dx)> nonlinear_correction;
 
@@ -81,9 +82,14 @@ class RateMatrixBuilder {
 // adds plasma clearance to the sink and the peripheral exchange.
 struct DispositionStates {
   int peripheral = -1;
+  int epidural_depot = -1;
 };
 DispositionStates add_disposition_states(LinearSystem& system, const Drug& drug);
 void add_disposition_transfers(RateMatrixBuilder& rates, const LinearSystem& system,
                                const Drug& drug, DispositionStates states);
+// Drug crossing the meninges from CSF state `from` at `per_hour`: into blood, less the part the
+// epidural fat holds (Drug::epidural_depot).
+void add_meningeal_loss(RateMatrixBuilder& rates, const LinearSystem& system, const Drug& drug,
+                        DispositionStates states, int from, double per_hour);
 
 }  // namespace csfpk

@@ -56,6 +56,9 @@ struct Scenario {
   PumpProgram program;
   std::optional<DeviceProfile> device;  // `pump.device`: the implanted pump's profile
   ExposureFlags flags;
+  // The patient's indication when a drug's titration rules depend on it (`indication:`, e.g.
+  // cerebral_spasticity); empty: each drug's default rules.
+  std::string indication;
   std::vector<double> output_times_h;
   SolverOptions solver;
 };
