@@ -26,8 +26,8 @@
 #include "csfpk/run/solver_report.hpp"
 #include "csfpk/version.hpp"
 #include "io/yaml_node.hpp"
-#include "sweep_commands.hpp"
 #include "plan_command.hpp"
+#include "sweep_commands.hpp"
 #include "verify_command.hpp"
 
 namespace {

@@ -1,10 +1,10 @@
 #include "csfpk/domain/clinical_rules.hpp"
 
-#include "csfpk/core/errors.hpp"
-
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+
+#include "csfpk/core/errors.hpp"
 
 namespace csfpk {
 

@@ -104,7 +104,8 @@ ClinicalRules parse_clinical_rules(const YamlNode& root) {
       rules.undiluted_ug_per_mL = undiluted->at("concentration").positive_quantity(kConcentration);
       rules.undiluted_stability_h = undiluted->at("value").positive_quantity(kTime);
       rule.source = stability->at("source").text();
-      if (rule.source.empty()) stability->at("source").fail("every clinical value needs its source");
+      if (rule.source.empty())
+        stability->at("source").fail("every clinical value needs its source");
       rule.value = stability->at("value").positive_quantity(kTime);
     } else {
       rule.value = sourced(*stability, kTime, rule.source);

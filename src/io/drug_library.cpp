@@ -12,10 +12,13 @@ namespace csfpk {
 namespace {
 
 const std::vector<std::string> kParameterNames{
-    "meningeal_permeability", "plasma_volume",           "plasma_clearance",    "peripheral_volume",
-    "peripheral_clearance",   "molecular_diffusivity",   "cord_permeability",   "cord_partition",
-    "cord_clearance",         "effective_concentration", "csf_elimination_rate",
-    "epidural_retained_fraction", "epidural_release_rate", "subcutaneous_absorption_rate"};
+    "meningeal_permeability", "plasma_volume",
+    "plasma_clearance",       "peripheral_volume",
+    "peripheral_clearance",   "molecular_diffusivity",
+    "cord_permeability",      "cord_partition",
+    "cord_clearance",         "effective_concentration",
+    "csf_elimination_rate",   "epidural_retained_fraction",
+    "epidural_release_rate",  "subcutaneous_absorption_rate"};
 
 // What a drug needs before any model can use it.
 const std::vector<std::string> kRequiredParameters{"meningeal_permeability", "plasma_volume",

@@ -60,8 +60,7 @@ class ScenarioReader {
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
-                      "injections", "output", "solver", "variability", "flags",
-                      "indication"});
+                      "injections", "output", "solver", "variability", "flags", "indication"});
     Scenario s;
     s.file = file_;
     s.name = root_.at("name").text();

@@ -107,11 +107,11 @@ FillPlan plan_fill(const ClinicalRules* rules, const DeviceProfile* device, doub
     }
     const std::optional<double> stability = rules->stability_at(plan.concentration_ug_per_mL);
     if (stability && days * 24.0 > *stability * (1 + kTolerance)) {
-      plan.problems.push_back(
-          with_source(rules->drug + " at " + format_dose(rules, plan.concentration_ug_per_mL, "/mL") +
-                          " is stable " + std::to_string(static_cast<int>(*stability / 24.0)) +
-                          " days in the reservoir: refill sooner",
-                      rules->stability_h->source));
+      plan.problems.push_back(with_source(
+          rules->drug + " at " + format_dose(rules, plan.concentration_ug_per_mL, "/mL") +
+              " is stable " + std::to_string(static_cast<int>(*stability / 24.0)) +
+              " days in the reservoir: refill sooner",
+          rules->stability_h->source));
     }
   }
   return plan;

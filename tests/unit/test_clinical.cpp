@@ -454,7 +454,8 @@ output: {interval: 1 h}
   }
 }
 
-TEST_CASE("a pocket fill puts drug under the skin, into the blood, and is found at the next refill") {
+TEST_CASE(
+    "a pocket fill puts drug under the skin, into the blood, and is found at the next refill") {
   const auto with = [](const std::string& blend, const std::string& pocket) {
     return scenario(R"(
 name: pocket fill
@@ -518,11 +519,11 @@ TEST_CASE("baclofen for cerebral spasticity titrates by at most 15 % a day") {
   CHECK_THROWS_WITH(rules.for_indication("stroke"),
                     Contains("baclofen has no rules for it; it has rules for cerebral_spasticity"));
   const auto program = [](const std::string& indication) {
-    return scenario("name: cerebral\nduration: 3 day\nmodel: {compartments: four_region}\n" +
-                    indication +
-                    "pump:\n  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {baclofen: 500 ug/mL}}\n"
-                    "  basal: 200 ug/day\n  basal_changes: [{at: 1 day, basal: 240 ug/day}]\n"
-                    "output: {interval: 6 h}\n");
+    return scenario(
+        "name: cerebral\nduration: 3 day\nmodel: {compartments: four_region}\n" + indication +
+        "pump:\n  reservoir: {capacity: 20 mL, volume: 20 mL, blend: {baclofen: 500 ug/mL}}\n"
+        "  basal: 200 ug/day\n  basal_changes: [{at: 1 day, basal: 240 ug/day}]\n"
+        "output: {interval: 6 h}\n");
   };
   // +20 %: within the spinal rule, beyond the cerebral one.
   CHECK_FALSE(any_of_kind(findings(program("")), FindingKind::kTitration));
@@ -546,7 +547,8 @@ TEST_CASE("hydromorphone, fentanyl and sufentanil are in the library with consen
     REQUIRE(drug.clinical);
     CHECK(drug.plasma_clearance_mL_per_h > 0.0);
     CHECK(!drug.clinical->limits.empty());
-    for (const DoseLimit& limit : drug.clinical->limits) CHECK(limit.basis == LimitBasis::kConsensus);
+    for (const DoseLimit& limit : drug.clinical->limits)
+      CHECK(limit.basis == LimitBasis::kConsensus);
     CHECK(drug.clinical->titration.start_max_ug_per_day);
   }
   // Fentanyl and sufentanil are reported in micrograms.

@@ -1,6 +1,5 @@
 // Compartmental models against closed-form solutions, on both solver paths.
 #include <catch2/catch.hpp>
-
 #include <cmath>
 
 #include "csfpk/models/compartment_model.hpp"
@@ -70,9 +69,8 @@ TEST_CASE("one compartment: constant infusion approaches R/(kV)", "[verification
       const double t = times[i];
       const double csf = R / (k * V) * (1.0 - std::exp(-k * t));
       // Plasma receives k·x_csf and clears at kp: the Bateman solution of the chain.
-      const double plasma_amount =
-          R / kp * (1.0 - std::exp(-kp * t)) -
-          R / (kp - k) * (std::exp(-k * t) - std::exp(-kp * t));
+      const double plasma_amount = R / kp * (1.0 - std::exp(-kp * t)) -
+                                   R / (kp - k) * (std::exp(-k * t) - std::exp(-kp * t));
       CHECK(result.concentration_ug_per_mL(0, static_cast<Eigen::Index>(i)) ==
             Approx(csf).epsilon(1e-8).margin(1e-15));
       CHECK(result.concentration_ug_per_mL(1, static_cast<Eigen::Index>(i)) ==
@@ -84,7 +82,8 @@ TEST_CASE("one compartment: constant infusion approaches R/(kV)", "[verification
 TEST_CASE("one compartment: instantaneous bolus decays as D/V·exp(−kt)",
           "[verification][closed-form]") {
   const double V = 70.0, k = 0.22, D = 500.0;  // mL, 1/h, µg
-  const LinearSystem sys = build_compartment_system(one_compartment(V), test_drug(k, 1e5, 6e4), "csf");
+  const LinearSystem sys =
+      build_compartment_system(one_compartment(V), test_drug(k, 1e5, 6e4), "csf");
   PumpProgram p = constant_infusion(0.0, 0.0);
   p.basal.steps.clear();
   p.direct_injections.push_back({2.0, 0.0, {{"tracer", D}}, "csf"});
@@ -125,7 +124,8 @@ TEST_CASE("two CSF compartments with exchange: bolus against the eigen-solution"
   const double tr = a + d, det = a * d - b * c;
   const double l1 = 0.5 * (tr + std::sqrt(tr * tr - 4 * det));
   const double l2 = 0.5 * (tr - std::sqrt(tr * tr - 4 * det));
-  // x1(t) = D[(a − l2)e^{l1 t} − (a − l1)e^{l2 t}]/(l1 − l2), x2(t) = D c (e^{l1 t} − e^{l2 t})/(l1 − l2)
+  // x1(t) = D[(a − l2)e^{l1 t} − (a − l1)e^{l2 t}]/(l1 − l2), x2(t) = D c (e^{l1 t} − e^{l2 t})/(l1
+  // − l2)
   const auto times = hourly(24.0);
   for (const auto method : {SolverMethod::kCvode, SolverMethod::kExact}) {
     const DrugTrajectory result = simulate(sys, schedule, times, options_for(method));
@@ -163,8 +163,9 @@ TEST_CASE("two-compartment plasma disposition: IV-equivalent dose via disconnect
     const DrugTrajectory result = simulate(sys, schedule, times, options_for(method));
     for (std::size_t i = 0; i < times.size(); ++i) {
       const double t = times[i];
-      const double xp = D * ((alpha - k21) * std::exp(-alpha * t) - (beta - k21) * std::exp(-beta * t)) /
-                        (alpha - beta);
+      const double xp =
+          D * ((alpha - k21) * std::exp(-alpha * t) - (beta - k21) * std::exp(-beta * t)) /
+          (alpha - beta);
       CHECK(result.concentration_ug_per_mL(1, static_cast<Eigen::Index>(i)) ==
             Approx(xp / Vp).epsilon(1e-8));
       CHECK(result.concentration_ug_per_mL(0, static_cast<Eigen::Index>(i)) == 0.0);
