@@ -126,8 +126,8 @@ ClinicalRules parse_clinical_rules(const YamlNode& root) {
 }
 
 DeviceProfile parse_device(const YamlNode& root) {
-  root.allow_only(
-      {"name", "description", "capacity", "low_alarm", "min_rate", "max_rate", "accuracy", "mri"});
+  root.allow_only({"name", "description", "capacity", "low_alarm", "min_rate", "max_rate",
+                   "accuracy", "mri", "catheter_volume"});
   DeviceProfile device;
   device.name = root.at("name").text();
   if (const auto d = root.find("description")) device.description = d->text();
@@ -142,6 +142,7 @@ DeviceProfile parse_device(const YamlNode& root) {
   device.min_rate_mL_per_h = read("min_rate", kVolumeRate);
   device.max_rate_mL_per_h = read("max_rate", kVolumeRate);
   device.accuracy_fraction = read("accuracy", kDimensionless);
+  device.catheter_volume_mL_per_cm = read("catheter_volume", kArea);  // mL/cm
   if (const auto mri = root.find("mri")) {
     mri->allow_only({"value", "source"});
     const YamlNode value = mri->at("value");

@@ -762,7 +762,7 @@ class ScenarioReader {
   void read_catheter(Scenario& s) {
     const auto catheter = root_.find("catheter");
     if (!catheter) return;
-    catheter->allow_only({"tip", "dead_volume", "primed", "faults"});
+    catheter->allow_only({"tip", "dead_volume", "implanted_length", "primed", "faults"});
     if (const auto tip = catheter->find("tip")) {
       if (s.spinal) {
         s.catheter_tip_cm = spinal_position(*tip, *s.spinal);
@@ -780,6 +780,20 @@ class ScenarioReader {
     }
     if (const auto dead = catheter->find("dead_volume")) {
       s.program.catheter.dead_volume_mL = dead->non_negative_quantity(kVolume);
+    }
+    if (const auto length = catheter->find("implanted_length")) {
+      // The dead volume from the implanted length and the device's catheter volume per cm.
+      if (catheter->find("dead_volume")) {
+        length->fail("give either dead_volume or implanted_length, not both");
+      }
+      if (!device_ || !device_->catheter_volume_mL_per_cm) {
+        length->fail(std::string(device_ ? "the " + device_->name + " profile has"
+                                         : "without "
+                                           "pump.device there is") +
+                     " no catheter volume per cm; give catheter.dead_volume (mL) instead");
+      }
+      s.program.catheter.dead_volume_mL =
+          length->non_negative_quantity(kLength) * *device_->catheter_volume_mL_per_cm;
     }
     if (const auto primed = catheter->find("primed")) s.program.catheter.primed = primed->boolean();
     if (const auto faults = catheter->find("faults")) {

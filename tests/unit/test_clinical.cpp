@@ -554,3 +554,23 @@ TEST_CASE("hydromorphone, fentanyl and sufentanil are in the library with consen
   // Fentanyl and sufentanil are reported in micrograms.
   CHECK(library()->drugs().get("fentanyl").clinical->dose_unit == "ug");
 }
+
+TEST_CASE("a catheter's implanted length gives its dead volume from the device profile") {
+  const auto with = [](const std::string& device, const std::string& catheter) {
+    return scenario(
+        "name: catheter\nduration: 1 day\nmodel: {compartments: four_region}\n"
+        "pump:\n  device: " +
+        device +
+        "\n  reservoir: {volume: 20 mL, blend: {morphine: 10 mg/mL}}\n"
+        "  basal: 0.5 mL/day\ncatheter: " +
+        catheter + "\noutput: {interval: 1 h}\n");
+  };
+  // Prometra II manual: 0.0026 mL per cm implanted.
+  CHECK(with("prometra_ii_20", "{implanted_length: 50 cm}").program.catheter.dead_volume_mL ==
+        Approx(0.13));
+  CHECK_THROWS_WITH(with("synchromed_ii_20", "{implanted_length: 50 cm}"),
+                    Contains("the synchromed_ii_20 profile has no catheter volume per cm; give "
+                             "catheter.dead_volume (mL) instead"));
+  CHECK_THROWS_WITH(with("prometra_ii_20", "{implanted_length: 50 cm, dead_volume: 0.1 mL}"),
+                    Contains("give either dead_volume or implanted_length, not both"));
+}

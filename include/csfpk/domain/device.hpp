@@ -22,6 +22,9 @@ struct DeviceProfile {
   std::optional<double> max_rate_mL_per_h;
   std::optional<double> accuracy_fraction;  // nominal delivery accuracy, e.g. 0.145 for ±14.5 %
   std::optional<MriBehaviour> mri;
+  // Volume of the implanted catheter per cm of its length, mL/cm: turns an implanted length into
+  // the catheter's dead volume.
+  std::optional<double> catheter_volume_mL_per_cm;
   std::map<std::string, std::string> sources;  // field → source
 };
 
