@@ -574,3 +574,14 @@ TEST_CASE("a catheter's implanted length gives its dead volume from the device p
   CHECK_THROWS_WITH(with("prometra_ii_20", "{implanted_length: 50 cm, dead_volume: 0.1 mL}"),
                     Contains("give either dead_volume or implanted_length, not both"));
 }
+
+TEST_CASE("every effective concentration is sourced or marked as an estimate") {
+  const ModelLibrary& lib = *library();
+  for (const std::string& name : lib.drugs().names()) {
+    const Drug& drug = lib.drugs().get(name);
+    if (!drug.effective_concentration_ug_per_mL) continue;
+    const std::string& source = drug.sources.at("effective_concentration");
+    INFO(name << ": " << source);
+    CHECK((source.find("[E]") != std::string::npos || source.find("[R]") != std::string::npos));
+  }
+}
