@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
@@ -365,6 +366,10 @@ int main(int argc, char** argv) {
       "A research tool, not a dosing device."};
   app.set_version_flag("--version", std::string("csfpk ") + kVersion);
   app.require_subcommand(1);
+  std::string models_dir;
+  app.add_option("--models", models_dir,
+                 "the models/ data folder (default: $CSFPK_MODELS_DIR, else found next to the "
+                 "program)");
 
   ScenarioRequest request;
   const char* force_help = "accept a grid or output size above the limits (estimate shown)";
@@ -406,6 +411,14 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (!models_dir.empty()) {
+      std::error_code ec;
+      if (!std::filesystem::is_directory(models_dir, ec)) {
+        throw InputError("--models", 0, "", "'" + models_dir + "' is not a folder");
+      }
+      // Every layer asks models_directory(), which reads the variable first.
+      ::setenv("CSFPK_MODELS_DIR", models_dir.c_str(), 1);
+    }
     request.output_given = output_option->count() > 0;
     if (*run) return run_command(request, joined_command_line(argc, argv));
     if (*check) return check_command(request);
