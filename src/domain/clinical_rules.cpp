@@ -36,14 +36,15 @@ ClinicalRules ClinicalRules::for_indication(const std::string& indication) const
   ClinicalRules out = *this;
   const TitrationRules& v = it->second;
   TitrationRules& t = out.titration;
-  for (auto [from, to] : {std::pair{&v.start_max_ug_per_day, &t.start_max_ug_per_day},
-                          {&v.step_max_ug_per_day, &t.step_max_ug_per_day},
-                          {&v.step_max_fraction, &t.step_max_fraction},
-                          {&v.step_min_interval_h, &t.step_min_interval_h},
-                          {&v.target_max_ug_per_day, &t.target_max_ug_per_day},
-                          {&v.target_earliest_h, &t.target_earliest_h}}) {
-    if (*from) *to = *from;
-  }
+  const auto take = [](const std::optional<TitrationRule>& from, std::optional<TitrationRule>& to) {
+    if (from) to = from;
+  };
+  take(v.start_max_ug_per_day, t.start_max_ug_per_day);
+  take(v.step_max_ug_per_day, t.step_max_ug_per_day);
+  take(v.step_max_fraction, t.step_max_fraction);
+  take(v.step_min_interval_h, t.step_min_interval_h);
+  take(v.target_max_ug_per_day, t.target_max_ug_per_day);
+  take(v.target_earliest_h, t.target_earliest_h);
   return out;
 }
 
