@@ -28,6 +28,21 @@ try:
 except ImportError:  # running from the source tree without a build
     __version__ = "unknown"
 
+
+def _use_bundled_models() -> None:
+    """A pip-installed package carries models/ inside it; the extension reads them from there
+    unless the user chose others with $CSFPK_MODELS_DIR."""
+    import os
+    try:
+        from ._build_info import MODELS_DIR
+    except ImportError:  # a build tree: the extension knows the source tree's models/
+        return
+    if MODELS_DIR and os.path.isdir(MODELS_DIR) and not os.environ.get("CSFPK_MODELS_DIR"):
+        os.environ["CSFPK_MODELS_DIR"] = MODELS_DIR
+
+
+_use_bundled_models()
+
 try:
     from ._core import run_batch, run_scenario
     _core_error = None
