@@ -28,6 +28,7 @@
 #include "csfpk/version.hpp"
 #include "io/yaml_node.hpp"
 #include "plan_command.hpp"
+#include "summary_command.hpp"
 #include "sweep_commands.hpp"
 #include "verify_command.hpp"
 
@@ -402,6 +403,7 @@ int main(int argc, char** argv) {
   const auto sweep_commands = csfpk::cli::add_sweep_commands(app, joined_command_line(argc, argv));
   const auto verify_command = csfpk::cli::add_verify_command(app);
   const auto plan_command = csfpk::cli::add_plan_command(app);
+  const auto summary_command = csfpk::cli::add_summary_command(app);
 
   try {
     app.parse(argc, argv);
@@ -426,6 +428,7 @@ int main(int argc, char** argv) {
     if (const auto code = sweep_commands->run()) return *code;
     if (const auto code = verify_command->run()) return *code;
     if (const auto code = plan_command->run()) return *code;
+    if (const auto code = summary_command->run()) return *code;
     if (*exporter) {
       OutputClaim csv = OutputClaim::acquire({.path = csv_path,
                                               .overwrite = export_overwrite,

@@ -26,12 +26,17 @@ def close_figures():
 
 
 @pytest.fixture(scope="module")
-def grid(exe, source_dir, tmp_path_factory):
+def grid_file(exe, source_dir, tmp_path_factory):
     """scenarios/sweeps/tip_rate_grid.yaml: 12 runs of the 1D model with time series."""
     out = tmp_path_factory.mktemp("sweeps") / "grid.h5"
     subprocess.run([exe, "sweep", str(source_dir / "scenarios/sweeps/tip_rate_grid.yaml"), "-o", str(out),
                     "--threads", "2"], check=True, capture_output=True)
-    return csfpk.open(out, load=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def grid(grid_file):
+    return csfpk.open(grid_file, load=True)
 
 
 SOBOL_SWEEP = """name: morphine Sobol test
@@ -152,3 +157,91 @@ def test_a_single_run_is_a_sweep_of_one_run(exe, source_dir, tmp_path, scenario)
         np.testing.assert_array_equal(run[name].values, sweep[name].values, err_msg=name)
     # peak and AUC are those of the stored concentration curve.
     np.testing.assert_array_equal(run["peak"].values, run["concentration"].max("time").values)
+
+
+def _window_metrics(t, c, start, end):
+    """Cmax, Tmax, Cmin, AUC and Cavg of the piecewise-linear series over [start, end], in numpy."""
+    inside = (t > start) & (t < end)
+    ts = np.concatenate([[start], t[inside], [end]])
+    cs = np.concatenate([[np.interp(start, t, c)], c[inside], [np.interp(end, t, c)]])
+    auc = np.trapz(cs, ts)
+    return {"cmax": cs.max(), "tmax": ts[np.argmax(cs)], "cmin": cs.min(), "auc": auc,
+            "cavg": auc / (end - start)}
+
+
+def _summary_table(exe, path, tmp_path, *args):
+    csv = tmp_path / "summary.csv"
+    subprocess.run([exe, "summary", str(path), "--csv", str(csv), "--overwrite", *args],
+                   check=True, capture_output=True, text=True)
+    import pandas as pd
+    return pd.read_csv(csv, keep_default_na=False, na_values=[""])
+
+
+def test_summary_quantiles_equal_numpys(exe, grid_file, grid, tmp_path):
+    """`csfpk summary --quantiles` on a sweep: every quantile of a stored summary and of a windowed
+    figure computed from the stored series equals numpy.percentile's on the same per-run values."""
+    percentiles = [5, 50, 95]
+    table = _summary_table(exe, grid_file, tmp_path, "--quantiles", "5,50,95",
+                           "--window", "late=1.5d..end", "--window", "mid=10.3h..31.7h")
+    assert list(table.columns[-3:]) == ["P5", "P50", "P95"]
+    checked = 0
+    # Stored summaries: level_peak at T10, cranial AUC, spread.
+    for figure, at, values in (
+            ("level_peak", "T10", grid["level_peak"].sel(drug="morphine", level="T10")),
+            ("cranial_auc", np.nan, grid["cranial_auc"].sel(drug="morphine")),
+            ("auc", "plasma", grid["auc"].sel(drug="morphine", site="plasma"))):
+        rows = table[(table.figure == figure) & (table.window == "stored")]
+        rows = rows[rows["at"].isna()] if isinstance(at, float) else rows[rows["at"] == at]
+        assert len(rows) == 1, (figure, at)
+        expected = np.percentile(np.asarray(values, dtype=float), percentiles)
+        np.testing.assert_allclose(rows[["P5", "P50", "P95"]].to_numpy()[0], expected, rtol=1e-12)
+        assert int(rows["n"].iloc[0]) == 12
+        checked += 1
+    # Windowed figures from the float32 series (read as float64, as csfpk reads them).
+    conc = grid["concentration"].sel(drug="morphine").astype(float)
+    t = np.asarray(grid["time"], dtype=float)
+    sites = [str(s) for s in grid["site"].values]
+    for window, start, end in (("run", t[0], t[-1]), ("late", 36.0, t[-1]), ("mid", 10.3, 31.7)):
+        for site in sites:
+            per_run = [_window_metrics(t, conc.sel(site=site).isel(run=r).values, start, end)
+                       for r in range(grid.sizes["run"])]
+            for figure in ("cmax", "tmax", "cmin", "auc", "cavg"):
+                rows = table[(table.figure == figure) & (table.window == window) & (table["at"] == site)]
+                assert len(rows) == 1, (figure, window, site)
+                expected = np.percentile([m[figure] for m in per_run], percentiles)
+                np.testing.assert_allclose(rows[["P5", "P50", "P95"]].to_numpy()[0], expected,
+                                           rtol=1e-9, atol=1e-15)
+                checked += 1
+    assert checked == 3 + 3 * len(sites) * 5
+
+
+def test_summary_of_a_single_run_matches_numpy(exe, result, tmp_path):
+    import xarray as xr
+    path = result("p1")
+    table = _summary_table(exe, path, tmp_path, "--window", "mid=100.1h..200.05h", "--drug", "morphine")
+    assert set(table["drug"]) == {"morphine"} and "value" in table.columns
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    t = ds["time"].values.astype(float)
+    for site in ("lumbar", "cranial"):
+        c = ds["concentration"].sel(drug="morphine", site=site).values
+        expected = _window_metrics(t, c, 100.1, 200.05)
+        for figure, value in expected.items():
+            row = table[(table.window == "mid") & (table["at"] == site) & (table.figure == figure)]
+            assert len(row) == 1
+            np.testing.assert_allclose(row["value"].iloc[0], value, rtol=1e-12)
+    # Quantiles need a population.
+    failed = subprocess.run([exe, "summary", path, "--quantiles", "50"], capture_output=True, text=True)
+    assert failed.returncode == 2 and "quantiles need a sweep file" in failed.stderr
+
+
+def test_summary_steady_state_of_a_constant_infusion(exe, result, tmp_path):
+    """Continuous morphine: the daily mean settles, so a start of steady state is found, after
+    the first day and before the last two."""
+    path = result("morphine_continuous")
+    table = _summary_table(exe, path, tmp_path, "--drug", "morphine")
+    rows = table[table.figure == "steady_state_from"]
+    assert len(rows) > 0
+    lumbar = rows[rows["at"] == "lumbar"]["value"].iloc[0]
+    import xarray as xr
+    end = float(xr.open_dataset(path, engine="h5netcdf")["time"].values[-1])
+    assert 24.0 <= lumbar <= end - 48.0
