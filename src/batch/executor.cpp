@@ -180,8 +180,7 @@ RunMaker::RunMaker(const RunPlan& plan, const ScenarioTemplate& base) : plan_(pl
   }
   if (all_direct) {
     // Direct setters never touch the pump program or the duration.
-    base_delivery_ = std::make_shared<const InfusionSchedule>(
-        compile_schedule(base.base().program, base.base().duration_h));
+    base_delivery_ = std::make_shared<const InfusionSchedule>(delivery_schedule(base.base()));
   }
 }
 

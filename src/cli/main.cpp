@@ -19,6 +19,7 @@
 #include "csfpk/io/csv_export.hpp"
 #include "csfpk/io/data_paths.hpp"
 #include "csfpk/io/drug_library.hpp"
+#include "csfpk/io/nmtran.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/io/scenario_loader.hpp"
 #include "csfpk/run/clinical_checks.hpp"
@@ -261,8 +262,7 @@ int run_command(const ScenarioRequest& request, const std::string& command_line)
   if (request.strict) {
     // Known from the pump program alone: refused before solving. Only label maxima are
     // refused; consensus, titration and stability advice stay warnings.
-    const auto findings =
-        clinical_findings(scenario, compile_schedule(scenario.program, scenario.duration_h));
+    const auto findings = clinical_findings(scenario, delivery_schedule(scenario));
     for (const ClinicalFinding& finding : findings) {
       if (!finding.refused_by_strict()) continue;
       throw InputError(scenario_path, 0, finding.field,
@@ -310,7 +310,7 @@ int check_command(const ScenarioRequest& request) {
   const std::string& scenario_path = request.scenario_path;
   if (is_sweep_file(scenario_path)) return check_sweep_command(scenario_path, request.overrides);
   const Scenario scenario = load(request);
-  const InfusionSchedule schedule = compile_schedule(scenario.program, scenario.duration_h);
+  const InfusionSchedule schedule = delivery_schedule(scenario);
   std::cout << scenario_path << ": ok — " << scenario.name << ", " << scenario.duration_h
             << " h, model " << scenario.model.name;
   if (scenario.spinal) {
@@ -394,11 +394,17 @@ int main(int argc, char** argv) {
 
   std::string result_path;
   std::string csv_path;
-  auto* exporter = app.add_subcommand("export", "export a result file as long-format CSV");
+  std::string nmtran_path;
+  auto* exporter = app.add_subcommand(
+      "export", "export a result file as long-format CSV or as an NM-TRAN event table");
   exporter->add_option("result", result_path, "result HDF5 file")->required();
-  exporter->add_option("--csv", csv_path, "CSV file to write")->required();
+  auto* csv_option = exporter->add_option("--csv", csv_path, "long-format CSV file to write");
+  auto* nmtran_option = exporter->add_option(
+      "--nmtran", nmtran_path,
+      "NM-TRAN event table to write (doses, observations, tip flow; docs/interop.md)");
+  csv_option->excludes(nmtran_option);
   bool export_overwrite = false;
-  exporter->add_flag("--overwrite", export_overwrite, "replace an existing CSV file");
+  exporter->add_flag("--overwrite", export_overwrite, "replace an existing output file");
 
   const auto sweep_commands = csfpk::cli::add_sweep_commands(app, joined_command_line(argc, argv));
   const auto verify_command = csfpk::cli::add_verify_command(app);
@@ -430,12 +436,21 @@ int main(int argc, char** argv) {
     if (const auto code = plan_command->run()) return *code;
     if (const auto code = summary_command->run()) return *code;
     if (*exporter) {
-      OutputClaim csv = OutputClaim::acquire({.path = csv_path,
-                                              .overwrite = export_overwrite,
-                                              .inputs = {{result_path, "result file"}},
-                                              .what = "CSV file"});
-      export_csv(result_path, csv);
-      std::cout << "wrote " << csv_path << "\n";
+      if (csv_path.empty() && nmtran_path.empty()) {
+        throw InputError("export", 0, "", "give --csv FILE or --nmtran FILE");
+      }
+      const bool nmtran = !nmtran_path.empty();
+      const std::string& path = nmtran ? nmtran_path : csv_path;
+      OutputClaim claim = OutputClaim::acquire({.path = path,
+                                                .overwrite = export_overwrite,
+                                                .inputs = {{result_path, "result file"}},
+                                                .what = nmtran ? "NM-TRAN table" : "CSV file"});
+      if (nmtran) {
+        export_nmtran(result_path, claim);
+      } else {
+        export_csv(result_path, claim);
+      }
+      std::cout << "wrote " << path << "\n";
       return kOk;
     }
   } catch (const InputError& e) {

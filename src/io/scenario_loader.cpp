@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "csfpk/domain/vertebral_level.hpp"
 #include "csfpk/io/drug_library.hpp"
 #include "csfpk/io/model_library.hpp"
+#include "csfpk/io/nmtran.hpp"
 #include "csfpk/run/model_type.hpp"
 #include "io/drug_parsing.hpp"
 #include "io/model_loader.hpp"
@@ -60,7 +62,8 @@ class ScenarioReader {
 
   Scenario read() {
     root_.allow_only({"name", "description", "duration", "model", "drugs", "pump", "catheter",
-                      "injections", "output", "solver", "variability", "flags", "indication"});
+                      "injections", "dosing", "output", "solver", "variability", "flags",
+                      "indication"});
     Scenario s;
     s.file = file_;
     s.name = root_.at("name").text();
@@ -74,16 +77,29 @@ class ScenarioReader {
     }
     read_model(s);
     read_inline_drugs();
+    const auto dosing = root_.find("dosing");
+    if (dosing) {
+      for (const char* other : {"pump", "injections"}) {
+        if (const auto clash = root_.find(other)) {
+          clash->fail(
+              std::string("a scenario takes its delivery from 'dosing' (an event table) "
+                          "or from 'pump' and 'injections', not both"));
+        }
+      }
+    }
     if (const auto pump = root_.find("pump")) {
       read_pump(*pump, s.program);
       s.device = device_;
     } else {
       // No pump yet (e.g. a screening bolus by lumbar puncture): only injections deliver drug.
       s.program.reservoir = {0.0, 0.0, {}, 0.0, {}};
-      if (!root_.find("injections")) root_.fail("a scenario needs a pump or injections");
+      if (!root_.find("injections") && !dosing) {
+        root_.fail("a scenario needs a pump, injections or dosing (an NM-TRAN event table)");
+      }
     }
     read_catheter(s);
     if (const auto injections = root_.find("injections")) read_injections(*injections, s);
+    if (dosing) read_dosing(*dosing, s);
     collect_drugs(s);
     if (const auto indication = root_.find("indication")) apply_indication(*indication, s);
     check_pocket_fills(s);
@@ -877,6 +893,86 @@ class ScenarioReader {
         text + "'");
   }
 
+  // `dosing: {nmtran: FILE, units: {time, amount, flow}, compartments: {N: name}, drug, id}`:
+  // the delivery from an NM-TRAN event table (io/nmtran.hpp).
+  void read_dosing(const YamlNode& node, Scenario& s) {
+    node.allow_only({"nmtran", "units", "compartments", "drug", "id"});
+    const YamlNode file_node = node.at("nmtran");
+    fs::path path = file_node.text();
+    if (path.is_relative()) path = fs::path(folder_) / path;
+    NmtranOptions options;
+    options.scenario_file = file_;
+    options.scenario_line = node.line();
+    if (const auto u = node.find("units")) {
+      u->allow_only({"time", "amount", "flow"});
+      if (const auto t = u->find("time")) options.time_unit = t->text();
+      if (const auto a = u->find("amount")) options.amount_unit = a->text();
+      if (const auto f = u->find("flow")) options.flow_unit = f->text();
+    }
+    if (const auto c = node.find("compartments")) {
+      for (const auto& [number, name] : c->entries()) {
+        int n = 0;
+        const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+        if (ec != std::errc() || end != number.data() + number.size()) {
+          name.fail("expected a compartment number (CMT) as the key, got '" + number + "'");
+        }
+        options.compartments[n] = name.text();
+      }
+    }
+    if (const auto d = node.find("drug")) {
+      require_known_drug(d->text(), *d);
+      options.drug = d->text();
+    }
+    if (const auto id = node.find("id")) options.id = id->text();
+    const NmtranDosing table = read_nmtran(path.string(), options);
+    EventTable events;
+    events.flows = table.flows;
+    for (const NmtranDosing::Dose& dose : table.doses) {
+      if (!library_.contains(dose.record.drug) && inline_drugs_.count(dose.record.drug) == 0) {
+        const std::string hint = closest_match(dose.record.drug, library_.names());
+        throw InputError(
+            path.string(), dose.line, "DRUG",
+            "unknown drug '" + dose.record.drug + "'" +
+                (hint.empty() ? "; the library has " + join_alternatives(library_.names())
+                              : "; did you mean '" + hint + "'?"));
+      }
+      DoseRecord record = dose.record;
+      record.route = dosing_route(dose.compartment, s, path.string(), dose.line);
+      if (record.route.kind == RouteKind::kSubcutaneous) {
+        subcutaneous_drugs_.try_emplace(record.drug, path.string(), dose.line);
+      }
+      if (record.time_h > duration_h()) continue;  // after the run: never given
+      events.doses.push_back(std::move(record));
+    }
+    std::stable_sort(events.doses.begin(), events.doses.end(),
+                     [](const DoseRecord& a, const DoseRecord& b) { return a.time_h < b.time_h; });
+    s.dosing = std::move(events);
+  }
+
+  // catheter_tip, plasma, subcutaneous, or a site of the model (a compartment or vertebral level;
+  // in the 1D model a vertebral level or cranial_pool).
+  static Route dosing_route(const std::string& name, const Scenario& s, const std::string& file,
+                            int line) {
+    if (name == "catheter_tip") return {RouteKind::kCatheterTip, ""};
+    if (name == "plasma") return {RouteKind::kPlasma, ""};
+    if (name == "subcutaneous") return {RouteKind::kSubcutaneous, ""};
+    if (s.spinal) {
+      if (name == "cranial_pool" || vertebral_level_index(name)) return {RouteKind::kSite, name};
+    } else {
+      if (s.model.find(name) != nullptr) return {RouteKind::kSite, name};
+      if (const auto level = vertebral_level_index(name)) {
+        if (const CompartmentSpec* c = s.model.compartment_at_level(*level)) {
+          return {RouteKind::kSite, c->name};
+        }
+      }
+    }
+    throw InputError(file, line, "CMT",
+                     "compartment '" + name +
+                         "' is not catheter_tip, plasma, subcutaneous or a site of this model" +
+                         (s.spinal ? " (a vertebral level or cranial_pool)"
+                                   : " (a compartment or vertebral level)"));
+  }
+
   void read_injections(const YamlNode& node, Scenario& s) {
     for (const auto& item : node.items()) {
       item.allow_only({"at", "duration", "site", "dose", "volume"});
@@ -955,6 +1051,9 @@ class ScenarioReader {
     for (const auto& injection : s.program.direct_injections) {
       for (const auto& entry : injection.dose_ug) names.insert(entry.first);
     }
+    if (s.dosing) {
+      for (const auto& dose : s.dosing->doses) names.insert(dose.drug);
+    }
     for (const auto& name : names) {
       const auto defined = inline_drugs_.find(name);
       s.drugs[name] = defined != inline_drugs_.end() ? defined->second : library_.get(name);
@@ -975,6 +1074,21 @@ class ScenarioReader {
   // Without one, the drugs' subcutaneous absorption is dropped, so that no model carries a
   // pocket depot nothing can fill.
   void check_pocket_fills(Scenario& s) const {
+    if (s.dosing) {
+      for (auto& [name, drug] : s.drugs) {
+        const auto under_skin = subcutaneous_drugs_.find(name);
+        if (under_skin == subcutaneous_drugs_.end()) {
+          drug.subcutaneous_absorption_per_h.reset();
+        } else if (!drug.subcutaneous_absorption_per_h) {
+          throw InputError(under_skin->second.first, under_skin->second.second, "CMT",
+                           "puts " + name +
+                               " under the skin, but the drug has no subcutaneous_absorption_rate; "
+                               "give one (1/h) under drugs." +
+                               name);
+        }
+      }
+      return;
+    }
     if (pocket_fills_.empty()) {
       for (auto& entry : s.drugs) entry.second.subcutaneous_absorption_per_h.reset();
       return;
@@ -1128,6 +1242,8 @@ class ScenarioReader {
   std::map<double, DoseProgram> dose_programs_;
   std::unique_ptr<YamlNode> duration_node_;
   std::vector<std::pair<std::size_t, YamlNode>> pocket_fills_;  // refill index, its pocket_fill
+  // Drugs an event table puts under the skin, with the table and line of the first such dose.
+  std::map<std::string, std::pair<std::string, int>> subcutaneous_drugs_;
 };
 
 }  // namespace

@@ -25,7 +25,7 @@ Problem compile(const Scenario& scenario, std::shared_ptr<const InfusionSchedule
   problem.schedule =
       delivery
           ? std::move(delivery)
-          : std::make_shared<const InfusionSchedule>(compile_schedule(s.program, s.duration_h));
+          : std::make_shared<const InfusionSchedule>(delivery_schedule(s));
   problem.warnings = scenario_warnings(s, *problem.schedule);
   for (const auto& [name, drug] : s.drugs) problem.drugs.push_back(problem.model->build(s, drug));
   return problem;

@@ -36,4 +36,9 @@ Scenario apply_variability(Scenario s) {
   return s;
 }
 
+InfusionSchedule delivery_schedule(const Scenario& scenario) {
+  return scenario.dosing ? schedule_from_events(*scenario.dosing, scenario.duration_h)
+                         : compile_schedule(scenario.program, scenario.duration_h);
+}
+
 }  // namespace csfpk

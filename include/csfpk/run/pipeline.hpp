@@ -25,7 +25,7 @@ struct Problem {
 };
 
 // Throws InputError (an inconsistent program or model). `delivery`, when given, must be
-// compile_schedule(scenario.program, scenario.duration_h): a sweep whose factors leave the pump
+// delivery_schedule(scenario) (run/scenario.hpp): a sweep whose factors leave the pump
 // program alone compiles it once for all its runs.
 Problem compile(const Scenario& scenario,
                 std::shared_ptr<const InfusionSchedule> delivery = nullptr);

@@ -9,6 +9,7 @@
 
 #include "csfpk/domain/device.hpp"
 #include "csfpk/domain/drug.hpp"
+#include "csfpk/domain/event_table.hpp"
 #include "csfpk/domain/pump_program.hpp"
 #include "csfpk/models/compartment_model.hpp"
 #include "csfpk/models/spinal_1d.hpp"
@@ -54,6 +55,9 @@ struct Scenario {
   std::map<std::string, Drug> drugs;  // every drug delivered, with scenario overrides applied
   Variability variability;
   PumpProgram program;
+  // `dosing: {nmtran: FILE}`: the delivery given as an event table instead of a pump program
+  // (then `program` delivers nothing).
+  std::optional<EventTable> dosing;
   std::optional<DeviceProfile> device;  // `pump.device`: the implanted pump's profile
   ExposureFlags flags;
   // The patient's indication when a drug's titration rules depend on it (`indication:`, e.g.
@@ -66,5 +70,9 @@ struct Scenario {
 // The scenario with its variability multipliers folded into the model and drug parameters (and
 // the multipliers reset to 1): what the systems are built from.
 Scenario apply_variability(Scenario scenario);
+
+// What the scenario delivers over its run: its event table (`dosing`) or its compiled pump
+// program.
+InfusionSchedule delivery_schedule(const Scenario& scenario);
 
 }  // namespace csfpk
