@@ -4,12 +4,15 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <limits>
 #include <map>
 #include <numeric>
+#include <span>
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
@@ -960,6 +963,188 @@ std::vector<double> read_summary(const std::string& path, const std::string& var
               root, variable, "read");
   }
   return values;
+}
+
+}  // namespace csfpk::batch
+
+namespace csfpk::batch {
+namespace {
+
+std::string csv_number(double v) {
+  if (std::isnan(v)) return "";
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
+  return std::string(buffer, ec == std::errc() ? end : buffer);
+}
+
+// RFC 4180: quote only fields that need it.
+std::string csv_text(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Each run's factor values as CSV cells, numbers or labels.
+std::vector<std::vector<std::string>> factor_cells(hid_t root, const std::string& path,
+                                                   const SweepFileInfo& info) {
+  std::vector<std::vector<std::string>> cells(info.runs);
+  for (const std::string& name : info.factors) {
+    const std::string column = "factor_" + name;
+    h5::Dataset dataset = h5::open_dataset_if_exists(root, column);
+    if (!dataset) throw IoError(path + ": has no '" + column + "' for its factor '" + name + "'");
+    require_fixed_size(dataset.get(), path, column);
+    const h5::Datatype type(
+        h5::check(H5Dget_type(dataset.get()), dataset.get(), column, "get type of"));
+    std::vector<std::string> values;
+    if (H5Tget_class(type.get()) == H5T_STRING) {
+      values = h5::read_strings(dataset.get());
+      for (std::string& v : values) v = csv_text(v);
+    } else {
+      for (const double v : h5::read_doubles(dataset.get())) values.push_back(csv_number(v));
+    }
+    if (values.size() != info.runs) {
+      throw IoError(path + ": '" + column + "' does not have one value per run");
+    }
+    for (std::size_t r = 0; r < info.runs; ++r) cells[r].push_back(values[r]);
+  }
+  return cells;
+}
+
+}  // namespace
+
+void export_sweep_csv(const std::string& path, OutputClaim& csv, bool series) {
+  const SweepFileInfo info = read_sweep_info(path);  // checks header and row checksums
+  h5::File file = h5::open_file(path);
+  const hid_t root = file.get();
+  const std::vector<std::vector<std::string>> factors = factor_cells(root, path, info);
+  const auto labels = [&](std::string_view axis) {
+    h5::Dataset scale = h5::open_dataset_if_exists(root, std::string(axis));
+    if (!scale) throw IoError(path + ": has no dimension '" + std::string(axis) + "'");
+    return h5::read_strings(scale.get());
+  };
+  std::string header = "run,status";
+  for (const std::string& name : info.factors) header += ",factor_" + name;
+  header += series ? ",drug,site,time_h,concentration_ug_per_mL\n" : ",drug,figure,at,unit,value\n";
+
+  const std::string partial = csv.create_temporary();
+  std::ofstream out(partial, std::ios::trunc);
+  out << header;
+  const auto run_prefix = [&](std::size_t r) {
+    std::string text = std::to_string(r) + "," +
+                       csv_text(info.done[r] != 0 ? info.status[r] : std::string("not run"));
+    for (const std::string& cell : factors[r]) text += "," + cell;
+    return text;
+  };
+  if (series) {
+    h5::Dataset dataset = h5::open_dataset_if_exists(root, "concentration");
+    if (!dataset) {
+      throw InputError("--series", 0, "",
+                       path +
+                           " holds no time series (the sweep had outputs.time_series off); "
+                           "leave out --series to export its summaries");
+    }
+    const std::vector<std::string> drugs = labels("drug");
+    const std::vector<std::string> sites = labels("site");
+    std::vector<double> times;
+    {
+      h5::Dataset time = h5::open_dataset_if_exists(root, "time");
+      if (!time) throw IoError(path + ": has no 'time' for its time series");
+      times = h5::read_doubles(time.get());
+    }
+    const std::vector<hsize_t> dims = h5::shape(dataset.get());
+    if (dims.size() != 4 || dims[0] != info.runs || dims[1] != drugs.size() ||
+        dims[2] != sites.size() || dims[3] != times.size()) {
+      throw IoError(path + ": 'concentration' does not match its run, drug, site, time dimensions");
+    }
+    // One run at a time: a population's series need not fit in memory at once.
+    const std::size_t row = drugs.size() * sites.size() * times.size();
+    h5::Dataspace file_space(
+        h5::check(H5Dget_space(dataset.get()), dataset.get(), "concentration", "get space of"));
+    std::vector<double> values(row);
+    const hsize_t count[4] = {1, dims[1], dims[2], dims[3]};
+    h5::Dataspace memory = h5::simple_space(std::span<const hsize_t>(&count[1], 3));
+    for (std::size_t r = 0; r < info.runs; ++r) {
+      const std::string prefix = run_prefix(r);
+      const bool done = info.done[r] != 0 && info.status[r] == "ok";
+      if (done) {
+        const hsize_t start[4] = {r, 0, 0, 0};
+        h5::check(
+            H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+            dataset.get(), "concentration", "select");
+        h5::check(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(),
+                          H5P_DEFAULT, values.data()),
+                  dataset.get(), "concentration", "read");
+      }
+      for (std::size_t d = 0; d < drugs.size(); ++d) {
+        for (std::size_t s = 0; s < sites.size(); ++s) {
+          for (std::size_t t = 0; t < times.size(); ++t) {
+            const double v =
+                done ? values[(d * sites.size() + s) * times.size() + t] : std::nan("");
+            out << prefix << "," << csv_text(drugs[d]) << "," << csv_text(sites[s]) << ","
+                << csv_number(times[t]) << "," << csv_number(v) << "\n";
+          }
+        }
+      }
+    }
+  } else {
+    struct Column {
+      const VariableSpec* spec;
+      std::vector<std::string> axis_labels;  // {""} without an axis
+      std::size_t width;                     // values per run
+      std::vector<double> values;
+    };
+    std::vector<Column> columns;
+    const std::vector<std::string> drugs = labels("drug");
+    for (const VariableSpec& v : variable_specs()) {
+      if (v.needs == Needs::kTimeSeries) continue;
+      h5::Dataset dataset = h5::open_dataset_if_exists(root, v.name);
+      if (!dataset) continue;
+      Column column{&v, {""}, drugs.size(), {}};
+      if (v.axes.size() == 2) column.axis_labels = labels(v.axes[1]);
+      column.width = drugs.size() * column.axis_labels.size();
+      column.values = h5::read_doubles(dataset.get());
+      if (column.values.size() != info.runs * column.width) {
+        throw IoError(path + ": '" + v.name + "' does not match its dimensions");
+      }
+      columns.push_back(std::move(column));
+    }
+    for (std::size_t r = 0; r < info.runs; ++r) {
+      const std::string prefix = run_prefix(r);
+      const bool done = info.done[r] != 0;
+      for (std::size_t d = 0; d < drugs.size(); ++d) {
+        for (const Column& c : columns) {
+          for (std::size_t a = 0; a < c.axis_labels.size(); ++a) {
+            const double v =
+                done ? c.values[r * c.width + d * c.axis_labels.size() + a] : std::nan("");
+            out << prefix << "," << csv_text(drugs[d]) << "," << c.spec->name << ","
+                << csv_text(c.axis_labels[a]) << "," << csv_text(c.spec->units) << ","
+                << csv_number(v) << "\n";
+          }
+        }
+      }
+    }
+  }
+  out.flush();
+  if (!out) throw IoError(csv.path() + ": could not write the CSV file");
+  out.close();
+  csv.commit(partial);
+}
+
+}  // namespace csfpk::batch
+
+namespace csfpk::batch {
+
+bool is_sweep_file(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return false;
+  if (H5Fis_hdf5(path.c_str()) <= 0) return false;
+  h5::File file = h5::open_file(path);
+  return h5::has_attribute(file.get(), "sweep_text") &&
+         static_cast<bool>(h5::open_dataset_if_exists(file.get(), "done"));
 }
 
 }  // namespace csfpk::batch

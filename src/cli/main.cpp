@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "csfpk/batch/executor.hpp"
+#include "csfpk/batch/sweep_file.hpp"
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/text.hpp"
 #include "csfpk/io/csv_export.hpp"
@@ -359,6 +360,47 @@ int drugs_command() {
   return kOk;
 }
 
+// `csfpk export`: one of --csv (single runs: every series; sweeps: summaries, or the series
+// with --series), --nmtran and --events (single runs only).
+int export_command(const std::string& result_path, const std::string& csv_path,
+                   const std::string& nmtran_path, const std::string& events_path, bool series,
+                   bool overwrite) {
+  const std::string& path = !nmtran_path.empty()   ? nmtran_path
+                            : !events_path.empty() ? events_path
+                                                   : csv_path;
+  if (path.empty())
+    throw InputError("export", 0, "", "give --csv FILE, --nmtran FILE or --events FILE");
+  const bool sweep = batch::is_sweep_file(result_path);
+  if (sweep && csv_path.empty()) {
+    throw InputError("export", 0, "",
+                     result_path +
+                         " is a sweep file: it holds no delivery events; export its "
+                         "summaries or series with --csv, or run one of its runs alone");
+  }
+  if (!sweep && series) {
+    throw InputError("--series", 0, "",
+                     result_path +
+                         " holds a single run, whose --csv export has every series "
+                         "already; --series is for sweep files");
+  }
+  OutputClaim claim =
+      OutputClaim::acquire({.path = path,
+                            .overwrite = overwrite,
+                            .inputs = {{result_path, sweep ? "sweep file" : "result file"}},
+                            .what = !nmtran_path.empty() ? "NM-TRAN table" : "CSV file"});
+  if (sweep) {
+    batch::export_sweep_csv(result_path, claim, series);
+  } else if (!nmtran_path.empty()) {
+    export_nmtran(result_path, claim);
+  } else if (!events_path.empty()) {
+    export_events_csv(result_path, claim);
+  } else {
+    export_csv(result_path, claim);
+  }
+  std::cout << "wrote " << path << "\n";
+  return kOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -402,7 +444,14 @@ int main(int argc, char** argv) {
   auto* nmtran_option = exporter->add_option(
       "--nmtran", nmtran_path,
       "NM-TRAN event table to write (doses, observations, tip flow; docs/interop.md)");
-  csv_option->excludes(nmtran_option);
+  std::string events_path;
+  auto* events_option = exporter->add_option("--events", events_path,
+                                             "CSV of the delivery events (time_h, kind, detail)");
+  bool export_series = false;
+  exporter->add_flag("--series", export_series,
+                     "sweep files: the stored concentration series instead of the summaries");
+  csv_option->excludes(nmtran_option)->excludes(events_option);
+  nmtran_option->excludes(events_option);
   bool export_overwrite = false;
   exporter->add_flag("--overwrite", export_overwrite, "replace an existing output file");
 
@@ -435,24 +484,9 @@ int main(int argc, char** argv) {
     if (const auto code = verify_command->run()) return *code;
     if (const auto code = plan_command->run()) return *code;
     if (const auto code = summary_command->run()) return *code;
-    if (*exporter) {
-      if (csv_path.empty() && nmtran_path.empty()) {
-        throw InputError("export", 0, "", "give --csv FILE or --nmtran FILE");
-      }
-      const bool nmtran = !nmtran_path.empty();
-      const std::string& path = nmtran ? nmtran_path : csv_path;
-      OutputClaim claim = OutputClaim::acquire({.path = path,
-                                                .overwrite = export_overwrite,
-                                                .inputs = {{result_path, "result file"}},
-                                                .what = nmtran ? "NM-TRAN table" : "CSV file"});
-      if (nmtran) {
-        export_nmtran(result_path, claim);
-      } else {
-        export_csv(result_path, claim);
-      }
-      std::cout << "wrote " << path << "\n";
-      return kOk;
-    }
+    if (*exporter)
+      return export_command(result_path, csv_path, nmtran_path, events_path, export_series,
+                            export_overwrite);
   } catch (const InputError& e) {
     std::cerr << "error: " << printable_message(e.what()) << "\n";
     return kInputFailure;

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "csfpk/batch/sweep_file.hpp"
+#include "csfpk/core/errors.hpp"
 #include "csfpk/io/result_reader.hpp"
 
 namespace csfpk::cli {
@@ -115,6 +117,11 @@ class Verify final : public VerifyCommand {
 
   std::optional<int> run() override {
     if (!*command_) return std::nullopt;
+    if (batch::is_sweep_file(path_)) {
+      throw IoError(path_ +
+                    " is a sweep file, not a single-run result: `csfpk sweep-info` checks it "
+                    "(header digest and every run's checksum)");
+    }
     const ResultFile file = read_result(path_);  // IoError: exit 4 via main
     const RunRecord& record = file.record;
     const Trajectory& trajectory = record.trajectory;

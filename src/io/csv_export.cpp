@@ -106,4 +106,26 @@ void export_csv(const std::string& h5_path, OutputClaim& csv) {
   csv.commit(partial);
 }
 
+void export_events_csv(const std::string& h5_path, OutputClaim& csv) {
+  const ResultFile result = read_result(h5_path);
+  const std::string partial = csv.create_temporary();
+  std::ofstream out(partial, std::ios::binary | std::ios::trunc);
+  if (!out) throw IoError(csv.path() + ": cannot create CSV file: " + std::strerror(errno));
+  out << "time_h,kind,detail\n";
+  std::string row;
+  for (const Event& event : result.record.schedule.events) {
+    row.clear();
+    append_number(row, event.time_h);
+    row += ',';
+    append_text(row, to_string(event.kind));
+    row += ',';
+    append_text(row, event.detail);
+    row += '\n';
+    out.write(row.data(), static_cast<std::streamsize>(row.size()));
+  }
+  out.close();
+  if (!out) throw IoError(csv.path() + ": cannot write CSV file (disk full?)");
+  csv.commit(partial);
+}
+
 }  // namespace csfpk

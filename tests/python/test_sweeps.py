@@ -245,3 +245,49 @@ def test_summary_steady_state_of_a_constant_infusion(exe, result, tmp_path):
     import xarray as xr
     end = float(xr.open_dataset(path, engine="h5netcdf")["time"].values[-1])
     assert 24.0 <= lumbar <= end - 48.0
+
+
+def test_sweep_exports_long_csv_with_factor_columns(exe, grid_file, grid, tmp_path):
+    import pandas as pd
+    summaries, series = tmp_path / "summaries.csv", tmp_path / "series.csv"
+    subprocess.run([exe, "export", str(grid_file), "--csv", str(summaries)], check=True,
+                   capture_output=True)
+    subprocess.run([exe, "export", str(grid_file), "--csv", str(series), "--series"], check=True,
+                   capture_output=True)
+    table = pd.read_csv(summaries, keep_default_na=False, na_values=[""], float_precision="round_trip")
+    assert list(table.columns) == ["run", "status", "factor_tip", "factor_rate", "drug", "figure",
+                                   "at", "unit", "value"]
+    t10 = table[(table.figure == "level_peak") & (table["at"] == "T10")].set_index("run")
+    np.testing.assert_array_equal(t10["value"].to_numpy(),
+                                  grid["level_peak"].sel(drug="morphine", level="T10").values)
+    assert list(t10["factor_tip"]) == [str(v) for v in grid["factor_tip"].values]
+    np.testing.assert_array_equal(t10["factor_rate"], grid["factor_rate"].values)
+    long = pd.read_csv(series, float_precision="round_trip")
+    assert len(long) == grid.sizes["run"] * grid.sizes["site"] * grid.sizes["time"]
+    cube = long.set_index(["run", "site", "time_h"])["concentration_ug_per_mL"]
+    expected = grid["concentration"].sel(drug="morphine").astype(float)
+    for run in (0, 7):
+        for site in grid["site"].values:
+            np.testing.assert_array_equal(cube.loc[(run, str(site))].to_numpy(),
+                                          expected.sel(site=site).isel(run=run).values)
+
+
+def test_single_run_commands_name_the_sweep_file(exe, grid_file, tmp_path):
+    verify = subprocess.run([exe, "verify", str(grid_file)], capture_output=True, text=True)
+    assert verify.returncode == 4 and "is a sweep file, not a single-run result" in verify.stderr
+    nmtran = subprocess.run([exe, "export", str(grid_file), "--nmtran", str(tmp_path / "x.csv")],
+                            capture_output=True, text=True)
+    assert nmtran.returncode == 2 and "is a sweep file" in nmtran.stderr
+
+
+def test_events_csv_lists_the_delivery_events(exe, result, tmp_path):
+    import pandas as pd
+    import xarray as xr
+    path = result("p1")
+    out = tmp_path / "events.csv"
+    subprocess.run([exe, "export", path, "--events", str(out)], check=True, capture_output=True)
+    events = pd.read_csv(out)
+    assert list(events.columns) == ["time_h", "kind", "detail"]
+    ds = xr.open_dataset(path, engine="h5netcdf")
+    assert len(events) == ds.sizes["event"]
+    assert (events.kind == "bolus_given").sum() == 84

@@ -81,4 +81,17 @@ SweepFileInfo read_sweep_info(const std::string& path);
 std::vector<double> read_summary(const std::string& path, const std::string& variable,
                                  const std::vector<std::string>& labels);
 
+// Long-format CSV of a sweep with its factor columns. Summaries:
+//   run,status,factor_<name>…,drug,figure,at,unit,value
+// (`at` the site, level or segment, empty for per-drug figures); with `series`, the stored
+// concentration time series:
+//   run,status,factor_<name>…,drug,site,time_h,concentration_ug_per_mL
+// Failed and unfinished runs keep their rows with empty values. InputError for `series` on a
+// sweep without time series; IoError for an unreadable or damaged file.
+void export_sweep_csv(const std::string& path, OutputClaim& csv, bool series);
+
+// Whether `path` is a readable HDF5 file laid out as a sweep (its `sweep_text` and `done`); false
+// for anything else, including a single-run result. Lets single-run commands say what to use.
+bool is_sweep_file(const std::string& path);
+
 }  // namespace csfpk::batch

@@ -18,4 +18,9 @@ void export_csv(const std::string& h5_path, OutputClaim& csv);
 // The same, claiming `csv_path` (overwriting an existing file) for the time of the export.
 void export_csv(const std::string& h5_path, const std::string& csv_path);
 
+// The delivery events of a single-run result (bolus given or denied, refill, alarms, faults …):
+//   time_h,kind,detail
+// one row per event in time order.
+void export_events_csv(const std::string& h5_path, OutputClaim& csv);
+
 }  // namespace csfpk
