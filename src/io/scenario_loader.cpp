@@ -122,6 +122,13 @@ class ScenarioReader {
  private:
   void read_model(Scenario& s) {
     const YamlNode model = root_.at("model");
+    if (!model.is_map()) {
+      model.fail(
+          "expected a mapping: {type: compartmental, compartments: NAME} or {type: "
+          "spinal_1d, anatomy: NAME, …}" +
+          (model.is_scalar() ? ", got '" + model.text() + "'" : std::string()) +
+          "; see docs/scenario-reference.md");
+    }
     const std::string type = model.find("type") ? model.at("type").text() : "compartmental";
     if (type == "spinal_1d") {
       read_spinal(model, s);
@@ -755,6 +762,11 @@ class ScenarioReader {
       return;
     }
     for (const auto& item : node.items()) {
+      if (const auto every = item.find("every")) {
+        every->fail(
+            "a list holds one-off refills, each with 'at'; a repeating refill is the mapping "
+            "form 'refills: {every: 28 day, volume: 20 mL}'");
+      }
       item.allow_only({"at", "volume", "blend", "pocket_fill"});
       Refill refill;
       refill.time_h = time_within_run(item.at("at"));

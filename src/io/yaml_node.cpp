@@ -207,7 +207,11 @@ YamlNode YamlNode::at(const std::string& key) const {
 }
 
 void YamlNode::allow_only(const std::vector<std::string>& allowed) const {
-  if (!node_.IsMap()) fail("expected a mapping of fields");
+  if (!node_.IsMap()) {
+    fail("expected a mapping of fields (" + join_alternatives(allowed) + ")" +
+         (node_.IsScalar() ? ", got '" + node_.Scalar() + "'" : std::string()) +
+         "; see docs/scenario-reference.md");
+  }
   std::set<std::string> seen;
   for (const auto& entry : node_) {
     const std::string key = entry.first.IsScalar() ? entry.first.Scalar() : "";
