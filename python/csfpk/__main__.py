@@ -115,6 +115,12 @@ def main(argv=None) -> int:
                 table.to_csv(args.csv, index=False)
             with pd.option_context("display.max_columns", None, "display.width", 160):
                 print(table.to_string(index=False))
+    except BrokenPipeError:
+        # The reader went away (`… | head`): nothing more to say. Later writes (the interpreter
+        # flushes stdout at exit) go nowhere instead of raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except (ValueError, OSError, KeyError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"error: {message}", file=sys.stderr)

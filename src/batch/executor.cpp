@@ -433,17 +433,21 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
   std::thread writer([&] {
     try {
       auto last_flush = Clock::now();
-      auto last_progress = Clock::now() - std::chrono::seconds(1);
+      auto last_progress = Clock::now();
       std::uint64_t since_flush = 0;
+      const bool lines = options.progress == ProgressStyle::kLines;
+      const auto progress_every =
+          std::chrono::duration<double>(lines ? std::max(options.progress_interval_s, 0.001) : 0.5);
       const auto progress = [&](bool final) {
-        if (!options.progress) return;
+        if (options.progress == ProgressStyle::kNone) return;
         const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
         const double rate = static_cast<double>(completed) / std::max(elapsed, 1e-9);
         const double left = static_cast<double>(todo.size() - completed);
-        std::fprintf(stderr, "\r%llu/%zu runs done (%llu failed)  %.3g runs/s  ETA %s   %s",
-                     static_cast<unsigned long long>(completed), todo.size(),
-                     static_cast<unsigned long long>(failed), rate,
-                     human_duration(completed > 0 ? left / rate : NAN).c_str(), final ? "\n" : "");
+        std::fprintf(stderr, "%s%llu/%zu runs done (%llu failed)  %.3g runs/s  ETA %s%s",
+                     lines ? "csfpk sweep: " : "\r", static_cast<unsigned long long>(completed),
+                     todo.size(), static_cast<unsigned long long>(failed), rate,
+                     human_duration(completed > 0 ? left / rate : NAN).c_str(),
+                     lines || final ? "\n" : "   ");
         std::fflush(stderr);
       };
       for (;;) {
@@ -464,7 +468,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
           since_flush = 0;
           last_flush = now;
         }
-        if (now - last_progress >= std::chrono::milliseconds(500)) {
+        if (now - last_progress >= progress_every) {
           progress(false);
           last_progress = now;
         }

@@ -28,6 +28,7 @@
 #include "csfpk/run/site_summaries.hpp"
 #include "csfpk/run/solver_report.hpp"
 #include "csfpk/version.hpp"
+#include "docs_command.hpp"
 #include "io/yaml_node.hpp"
 #include "plan_command.hpp"
 #include "summary_command.hpp"
@@ -360,6 +361,60 @@ int drugs_command() {
   return kOk;
 }
 
+// After a usage error: the command or option the user probably meant ("did you mean 'run'?"),
+// from the words on the command line that name none.
+std::optional<std::string> usage_hint(const CLI::App& app, int argc, char** argv) {
+  std::vector<std::string> commands;
+  for (const CLI::App* sub : csfpk::cli::visible_commands(app)) commands.push_back(sub->get_name());
+  const CLI::App* chosen = nullptr;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word == "--models") {
+      ++i;  // its value
+      continue;
+    }
+    if (word.rfind('-', 0) == 0) continue;
+    if (chosen == nullptr) {
+      const auto found = std::find(commands.begin(), commands.end(), word);
+      if (found == commands.end()) {
+        const std::string guess = closest_match(word, commands);
+        return "csfpk: '" + word + "' is not a command" +
+               (guess.empty() ? "; the commands are " + join_alternatives(commands)
+                              : "; did you mean 'csfpk " + guess + "'?");
+      }
+      chosen = app.get_subcommand(word);
+      continue;
+    }
+    // A nested command (plan refill): look for options there.
+    for (const CLI::App* nested : chosen->get_subcommands([](const CLI::App*) { return true; })) {
+      if (nested->get_name() == word) chosen = nested;
+    }
+  }
+  const CLI::App& scope = chosen != nullptr ? *chosen : app;
+  std::vector<std::string> options;
+  for (const CLI::Option* option : scope.get_options()) {
+    for (const std::string& name : option->get_lnames()) options.push_back("--" + name);
+  }
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    if (word.rfind("--", 0) != 0 || word == "--") continue;
+    word = word.substr(0, word.find('='));
+    if (std::find(options.begin(), options.end(), word) != options.end() || word == "--models" ||
+        word == "--help" || word == "--version") {
+      continue;
+    }
+    const std::string guess = closest_match(word, options);
+    if (!guess.empty()) return "csfpk: did you mean '" + guess + "' for '" + word + "'?";
+    return "csfpk: '" + word + "' is not an option of " +
+           (chosen != nullptr ? "'csfpk " + chosen->get_name() + "'" : std::string("csfpk")) +
+           "; see --help";
+  }
+  if (chosen == nullptr) {
+    return "csfpk: give a command: " + join_alternatives(commands) + " (csfpk --help)";
+  }
+  return std::nullopt;
+}
+
 // `csfpk export`: one of --csv (single runs: every series; sweeps: summaries, or the series
 // with --series), --nmtran and --events (single runs only).
 int export_command(const std::string& result_path, const std::string& csv_path,
@@ -459,11 +514,15 @@ int main(int argc, char** argv) {
   const auto verify_command = csfpk::cli::add_verify_command(app);
   const auto plan_command = csfpk::cli::add_plan_command(app);
   const auto summary_command = csfpk::cli::add_summary_command(app);
+  const auto docs_command = csfpk::cli::add_docs_command(app);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
+    if (code != 0) {
+      if (const auto hint = usage_hint(app, argc, argv)) std::cerr << *hint << "\n";
+    }
     return code == 0 ? kOk : kUsage;
   }
 
@@ -484,6 +543,7 @@ int main(int argc, char** argv) {
     if (const auto code = verify_command->run()) return *code;
     if (const auto code = plan_command->run()) return *code;
     if (const auto code = summary_command->run()) return *code;
+    if (const auto code = docs_command->run()) return *code;
     if (*exporter)
       return export_command(result_path, csv_path, nmtran_path, events_path, export_series,
                             export_overwrite);

@@ -92,6 +92,15 @@ class Commands final : public SweepCommands {
                      "start even if the estimated size is above the limit or the free disk "
                      "space, and accept scenario grid and output sizes above their limits");
     sweep_
+        ->add_option("--progress", progress_,
+                     "auto (default: a line rewritten in place on a terminal, else a line per "
+                     "--progress-every for logs), terminal, lines or none")
+        ->check(CLI::IsMember({"auto", "terminal", "lines", "none"}));
+    sweep_
+        ->add_option("--progress-every", progress_every_s_,
+                     "seconds between progress lines when not on a terminal (default 60)")
+        ->check(kFinitePositive);
+    sweep_
         ->add_option("--flush-every", flush_interval_s_,
                      "seconds between flushes; a killed sweep loses at most this much work "
                      "(default 2)")
@@ -149,7 +158,13 @@ class Commands final : public SweepCommands {
     o.created_utc = utc_now_iso8601();
     o.csfpk_version = kVersion;
     o.models_dir = models_directory();
-    o.progress = isatty(STDERR_FILENO) != 0;
+    const bool terminal = isatty(STDERR_FILENO) != 0;
+    o.progress = progress_ == "none"       ? ProgressStyle::kNone
+                 : progress_ == "terminal" ? ProgressStyle::kTerminal
+                 : progress_ == "lines"    ? ProgressStyle::kLines
+                 : terminal                ? ProgressStyle::kTerminal
+                                           : ProgressStyle::kLines;
+    o.progress_interval_s = progress_every_s_;
     o.size_limit_bytes = size_limit_gb_ * 1e9;
     o.flush_interval_s = flush_interval_s_;
     return o;
@@ -206,7 +221,7 @@ class Commands final : public SweepCommands {
       }
       o.shard = Shard{static_cast<std::uint64_t>(rank), static_cast<std::uint64_t>(size)};
       o.output = shard_path(final_output, rank, size);
-      o.progress = o.progress && rank == 0;
+      if (rank != 0) o.progress = ProgressStyle::kNone;
       const SweepOutcome outcome = run_sweep(o, rank == 0 ? std::cout : silent);
       if (outcome.signal != 0) {
         code = 128 + outcome.signal;
@@ -365,6 +380,8 @@ class Commands final : public SweepCommands {
   std::string shard_;
   double size_limit_gb_ = 50.0;
   double flush_interval_s_ = 2.0;
+  std::string progress_ = "auto";
+  double progress_every_s_ = 60.0;
 
   std::string merge_output_;
   std::vector<std::string> shards_;

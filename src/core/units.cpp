@@ -1,10 +1,12 @@
 #include "csfpk/core/units.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <sstream>
+#include <vector>
 
 #include "csfpk/core/errors.hpp"
 
@@ -39,6 +41,45 @@ constexpr std::array kSymbols{
     UnitSymbol{"days", 24.0, kTime},      UnitSymbol{"week", 168.0, kTime},
     UnitSymbol{"weeks", 168.0, kTime},
 };
+
+// Edits between two words, a swap of neighbours counting as one ("dya" is one from "day").
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      }
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+// The units a typo most likely meant: those fewest edits away ("dya" → day; "dd" → d or dL),
+// none when nothing is close.
+std::string closest_symbol(std::string_view typed) {
+  std::size_t best = std::max<std::size_t>(1, typed.size() / 3) + 1;
+  std::vector<std::string> matches;
+  for (const auto& candidate : kSymbols) {
+    if (candidate.symbol.find_first_of("\xc2\xce") != std::string_view::npos) continue;  // µ, μ
+    const std::size_t d = edit_distance(typed, candidate.symbol);
+    if (d < best) {
+      best = d;
+      matches.clear();
+    }
+    if (d == best) matches.emplace_back(candidate.symbol);
+  }
+  if (matches.empty() || matches.size() > 3) return {};
+  std::string out;
+  for (std::size_t k = 0; k < matches.size(); ++k) {
+    out += (k == 0 ? "'" : k + 1 == matches.size() ? " or '" : ", '") + matches[k] + "'";
+  }
+  return out;
+}
 
 Dimension combine(Dimension a, Dimension b, int sign) {
   return {a.mass + sign * b.mass, a.length + sign * b.length, a.time + sign * b.time};
@@ -104,7 +145,11 @@ class UnitExpressionParser {
     for (const auto& candidate : kSymbols) {
       if (candidate.symbol == symbol) found = &candidate;
     }
-    if (found == nullptr) throw UnitError("unknown unit '" + std::string(symbol) + "'");
+    if (found == nullptr) {
+      const std::string guess = closest_symbol(symbol);
+      throw UnitError("unknown unit '" + std::string(symbol) + "'" +
+                      (guess.empty() ? std::string() : "; did you mean " + guess + "?"));
+    }
     const int exponent = parse_exponent();
     return {std::pow(found->scale, exponent), power(found->dimension, exponent)};
   }

@@ -19,6 +19,8 @@ env -u CSFPK_MODELS_DIR "$work/moved/bin/csfpk" verify "$work/cli.h5" > /dev/nul
 mv "$work/moved" "$work/prefix"
 "$work/consumer/consumer" "$source/scenarios/morphine_continuous.yaml"
 test -f "$work/prefix/lib/pkgconfig/csfpk.pc"
+test -f "$work/prefix/share/man/man1/csfpk.1"
+test -f "$work/prefix/share/bash-completion/completions/csfpk"
 if command -v pkg-config > /dev/null; then
   PKG_CONFIG_PATH="$work/prefix/lib/pkgconfig" pkg-config --modversion csfpk
 fi

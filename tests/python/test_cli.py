@@ -152,3 +152,14 @@ def test_summary_command(result, tmp_path):
     assert "morphine" in done.stdout and "lumbar_peak_ug_per_mL" in done.stdout
     lines = csv.read_text().splitlines()
     assert lines[0].startswith("run,drug,status,") and len(lines) == 1 + 4
+
+
+def test_summary_into_a_closed_pipe_exits_cleanly(result):
+    """`python3 -m csfpk summary OUT.h5 | head`: the reader is gone before the table is written;
+    the command ends with status 0 and says nothing on stderr."""
+    proc = subprocess.Popen([sys.executable, "-m", "csfpk", "summary", result("p1")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=os.environ.copy())
+    proc.stdout.close()  # as `head` does once it has what it wants
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    assert err.decode().strip() == ""

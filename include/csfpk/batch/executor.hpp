@@ -26,6 +26,8 @@
 
 namespace csfpk::batch {
 
+enum class ProgressStyle { kNone, kTerminal, kLines };
+
 struct SweepOptions {
   std::string sweep_path;
   std::vector<std::string> sweep_overrides;  // --set on the sweep file
@@ -39,7 +41,10 @@ struct SweepOptions {
   std::string created_utc;
   std::string csfpk_version;
   std::string models_dir;
-  bool progress = false;  // progress line on stderr
+  // Progress on stderr: none; one line rewritten in place (a terminal); or a line per
+  // `progress_interval_s` (logs, e.g. Slurm output files), each with runs done, rate and ETA.
+  ProgressStyle progress = ProgressStyle::kNone;
+  double progress_interval_s = 60.0;
   double size_limit_bytes = 50e9;
   std::size_t queue_capacity = 0;  // 0: 4 per thread
   double flush_interval_s = 2.0;
