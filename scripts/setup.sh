@@ -11,6 +11,7 @@ packages=(
   libsundials-dev libeigen3-dev libhdf5-dev libyaml-cpp-dev libcli11-dev catch2
   libssl-dev                   # SHA-256 of input files (sweep provenance)
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-pandas
+  python3-netcdf4              # tests: an independent netCDF reader checks the CF layout
   python3-matplotlib python3-pytest
   pybind11-dev python3-dev python3-nbclient python3-nbformat python3-ipykernel  # python/ package
   libopenmpi-dev openmpi-bin   # optional MPI sweeps (mpirun -np K csfpk sweep); tests use mpirun

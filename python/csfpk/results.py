@@ -46,7 +46,8 @@ _SEP = "_"
 def open(path, *, load: bool = False) -> xr.Dataset:  # noqa: A001 - mirrors xarray.open_dataset
     """Open a csfpk result file as an :class:`xarray.Dataset`.
 
-    Time stays in hours (float, not timedelta); every variable keeps its ``units`` and
+    Time stays in hours since the scenario start (float: the file's CF units "hours since
+    2000-01-01", a nominal date, are not decoded to datetimes); every variable keeps its ``units`` and
     ``long_name`` attributes. Added on top of the file's own content:
 
     * ``level_position(level)`` becomes a coordinate, and ``nearest_level(position)`` labels every
@@ -62,7 +63,8 @@ def open(path, *, load: bool = False) -> xr.Dataset:  # noqa: A001 - mirrors xar
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such result file")
     try:
-        ds = xr.open_dataset(path, engine="h5netcdf", decode_timedelta=False)
+        ds = xr.open_dataset(path, engine="h5netcdf", decode_times=False,
+                             decode_timedelta=False)
     except OSError as error:
         raise OSError(f"{path}: not a csfpk result file ({error})") from error
     if load:
@@ -77,7 +79,8 @@ def from_image(data: bytes) -> xr.Dataset:
     The same as ``open(path, load=True)`` on a file holding ``data``.
     """
     with io.BytesIO(data) as buffer:
-        ds = xr.open_dataset(buffer, engine="h5netcdf", decode_timedelta=False)
+        ds = xr.open_dataset(buffer, engine="h5netcdf", decode_times=False,
+                             decode_timedelta=False)
         ds.load()
         ds.close()
     return label(ds)

@@ -17,6 +17,7 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/units.hpp"
+#include "csfpk/io/result_writer.hpp"
 #include "csfpk/run/summary_table.hpp"
 #include "sweep_writer.hpp"
 
@@ -441,6 +442,7 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
     h5::File file = h5::create_new_file(part);
     const hid_t root = file.get();
     h5::set_attribute(root, "Conventions", std::string_view("CF-1.8"));
+    h5::set_attribute(root, "time_origin", std::string_view(result_names::kTimeOrigin));
     h5::set_attribute(root, "title", std::string_view("csfpk sweep"));
     h5::set_attribute(root, "csfpk_version", std::string_view(provenance.csfpk_version));
     h5::set_attribute(root, "command_line", std::string_view(provenance.command_line));
@@ -501,7 +503,8 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
                                 std::array{extent(shape.times_h.size())});
       h5::write(time.get(), shape.times_h);
       make_dimension(time.get(), "time", dim_id++);
-      describe(time.get(), "time since the start of the pump program", units::kTimeUnit);
+      h5::describe_cf_time(time.get(), "time since the start of the scenario",
+                           result_names::kCfTimeUnits, true);
     }
     h5::Dataset level;
     h5::Dataset segment;

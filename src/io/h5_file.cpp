@@ -493,4 +493,13 @@ double read_double_attribute(hid_t object, const std::string& name) {
   return value;
 }
 
+void describe_cf_time(hid_t dataset, std::string_view long_name, std::string_view units_since,
+                      bool coordinate) {
+  set_attribute(dataset, "long_name", long_name);
+  set_attribute(dataset, "units", units_since);
+  set_attribute(dataset, "calendar", std::string_view("standard"));
+  set_attribute(dataset, "standard_name", std::string_view("time"));
+  if (coordinate) set_attribute(dataset, "axis", std::string_view("T"));
+}
+
 }  // namespace csfpk::h5

@@ -156,4 +156,9 @@ std::string read_string_attribute(hid_t object, const std::string& name);
 // Reads a scalar numeric attribute as double.
 double read_double_attribute(hid_t object, const std::string& name);
 
+// CF attributes of a time coordinate or variable in hours since the scenario start: units
+// `units_since`, calendar, standard_name, long_name and, for the coordinate, axis T.
+void describe_cf_time(hid_t dataset, std::string_view long_name, std::string_view units_since,
+                      bool coordinate);
+
 }  // namespace csfpk::h5

@@ -213,6 +213,7 @@ void write_root_attributes(hid_t file, const RunRecord& record) {
                     p.scenario_file.empty() ? std::string("csfpk simulation")
                                             : "csfpk simulation of " + p.scenario_file);
   h5::set_attribute(file, "Conventions", "CF-1.8");
+  h5::set_attribute(file, "time_origin", names::kTimeOrigin);
   h5::set_attribute(file, "csfpk_version", p.csfpk_version);
   h5::set_attribute(file, "scenario_file", p.scenario_file);
   h5::set_attribute(file, "scenario", p.scenario_text);
@@ -226,14 +227,6 @@ void write_root_attributes(hid_t file, const RunRecord& record) {
   std::vector<std::string> solver;
   for (const DrugTrajectory& d : record.trajectory.drugs) solver.push_back(describe(d));
   h5::set_attribute(file, "solver", join_lines(solver));
-}
-
-// netCDF-C's marker for a dimension that has no coordinate variable: the dimension scale's
-// NAME, followed by the length in 10 columns. h5netcdf and netCDF-C both recognise it.
-std::string bare_dimension_name(hsize_t length) {
-  std::string count = std::to_string(length);
-  if (count.size() < 10) count.insert(0, 10 - count.size(), ' ');
-  return "This is a netCDF dimension but not a netCDF variable." + count;
 }
 
 // The level and segment dimension scales of a 1D file (closed, absent, in other files).
@@ -260,11 +253,13 @@ CanalScales write_canal(hid_t root, const Trajectory& trajectory, hid_t drug, hi
   describe(position.get(), "cell centre along the spinal canal, from the sacral end", kLengthUnit);
   h5::set_attribute(position.get(), "axis", "X");
 
-  // The face dimension holds no data of its own (netCDF writes such scales as float32 and
-  // never fills them); cell_face carries the positions.
+  // Every dimension is a coordinate (CF): `face` holds the face positions, as does cell_face,
+  // which older readers use.
   h5::Dataset face =
-      h5::create_dataset(root, names::kFace, H5T_IEEE_F32LE, std::array{n_cells + 1});
-  make_dimension(face.get(), bare_dimension_name(n_cells + 1).c_str(), next_dim_id++);
+      h5::create_dataset(root, names::kFace, H5T_IEEE_F64LE, std::array{n_cells + 1});
+  h5::write(face.get(), trajectory.cell_faces_cm);
+  make_dimension(face.get(), names::kFace, next_dim_id++);
+  describe(face.get(), "cell face along the spinal canal, from the sacral end", kLengthUnit);
 
   h5::Dataset level;
   if (has_levels) {
@@ -349,7 +344,7 @@ void write_summaries(hid_t root, const Trajectory& trajectory, hid_t drug, hid_t
 
 // Writes the whole content into an open, empty file.
 void write_contents(h5::File& file, const RunRecord& record) {
-  using units::kConcentrationUnit, units::kMassUnit, units::kTimeUnit, units::kVolumeUnit;
+  using units::kConcentrationUnit, units::kMassUnit, units::kVolumeUnit;
   const Trajectory& trajectory = record.trajectory;
   const std::vector<Event>& events = record.schedule.events;
   const hsize_t n_drugs = extent(trajectory.drugs.size());
@@ -363,7 +358,8 @@ void write_contents(h5::File& file, const RunRecord& record) {
   h5::Dataset time = h5::create_dataset(root, names::kTime, H5T_IEEE_F64LE, std::array{n_times});
   h5::write(time.get(), trajectory.times_h);
   make_dimension(time.get(), names::kTime, 0);
-  describe(time.get(), "time since the start of the pump program", kTimeUnit);
+  h5::describe_cf_time(time.get(), "time since the start of the scenario", names::kCfTimeUnits,
+                       true);
 
   std::vector<std::string> drug_names;
   for (const DrugTrajectory& drug : trajectory.drugs) drug_names.push_back(drug.drug);
@@ -448,7 +444,7 @@ void write_contents(h5::File& file, const RunRecord& record) {
                                                 std::array{n_events}, event_layout(events.size()));
     h5::write(event_time.get(), times);
     attach_dimensions(event_time.get(), names::kEventTime, {event.get()});
-    describe(event_time.get(), "time of the pump event", kTimeUnit);
+    h5::describe_cf_time(event_time.get(), "time of the pump event", names::kCfTimeUnits, false);
 
     h5::Dataset event_kind =
         h5::create_string_dataset(root, names::kEventKind, kinds, event_layout(events.size()));

@@ -48,8 +48,8 @@ def test_nmtran_round_trip_reproduces_the_result(exe, source_dir, result, tmp_pa
     original = result(stem)
     table = _export(exe, original, tmp_path / f"{stem}.csv")
     replayed = _replay(exe, source_dir, scenario, table, tmp_path, stem)
-    a = xr.open_dataset(original, engine="h5netcdf")
-    b = xr.open_dataset(replayed, engine="h5netcdf")
+    a = xr.open_dataset(original, engine="h5netcdf", decode_times=False)
+    b = xr.open_dataset(replayed, engine="h5netcdf", decode_times=False)
     np.testing.assert_array_equal(a["time"], b["time"])
     for variable in ("concentration", "delivered"):
         x, y = a[variable].values, b[variable].values
@@ -67,7 +67,7 @@ def test_nmtran_table_reads_into_pandas_with_nmtran_columns(exe, result, tmp_pat
     assert table.attrs["units"] == {"TIME": "h", "AMT": "ug", "RATE": "ug/h", "II": "h",
                                     "DV": "ug/mL", "FLOW": "mL/h"}
     assert table.attrs["compartments"][1] == "catheter_tip"
-    ds = xr.open_dataset(path, engine="h5netcdf")
+    ds = xr.open_dataset(path, engine="h5netcdf", decode_times=False)
     # Every observation is the file's concentration at that site and time.
     obs = table[table.EVID == 0]
     assert len(obs) == ds.sizes["drug"] * ds.sizes["site"] * ds.sizes["time"]

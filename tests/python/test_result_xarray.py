@@ -21,22 +21,35 @@ if not RESULT_FILE:
     )
 
 NUMERIC_VARIABLES = {
-    "time": "h",
+    "time": "hours since 2000-01-01 00:00:00",
     "concentration": "ug/mL",
     "delivered": "ug",
     "in_body": "ug",
     "eliminated": "ug",
     "mass_balance_relative_error": "1",
     "reservoir_volume": "mL",
-    "event_time": "h",
+    "event_time": "hours since 2000-01-01 00:00:00",
 }
 
 
 @pytest.fixture(scope="module")
 def ds():
-    with xr.open_dataset(RESULT_FILE, engine="h5netcdf") as dataset:
+    """The file as numbers: time in hours since the scenario start, not decoded to dates."""
+    with xr.open_dataset(RESULT_FILE, engine="h5netcdf", decode_times=False) as dataset:
         dataset.load()
         yield dataset
+
+
+def test_cf_time_decodes_to_dates_from_the_nominal_start():
+    """Plain xarray decodes the CF time: t = 0 is 00:00 of the scenario's first day, dated
+    2000-01-01 (nominal, as the file's time_origin says)."""
+    with xr.open_dataset(RESULT_FILE, engine="h5netcdf") as decoded, \
+            xr.open_dataset(RESULT_FILE, engine="h5netcdf", decode_times=False) as raw:
+        assert np.issubdtype(decoded["time"].dtype, np.datetime64)
+        hours = (decoded["time"].values - np.datetime64("2000-01-01T00:00:00")) / np.timedelta64(1, "h")
+        np.testing.assert_allclose(hours, raw["time"].values, atol=1e-6)
+        assert "nominal" in decoded.attrs["time_origin"]
+        assert decoded["time"].attrs["standard_name"] == "time" and decoded["time"].attrs["axis"] == "T"
 
 
 def test_concentration_is_labelled_by_drug_site_and_time(ds):
@@ -58,8 +71,9 @@ def test_every_numeric_variable_has_units_and_long_name(ds):
 
 def test_time_is_increasing_hours(ds):
     time = ds["time"]
-    assert time.dtype == np.float64  # not decoded to datetimes: hours since program start
-    assert time.attrs["units"] == "h"
+    assert time.dtype == np.float64  # not decoded to datetimes: hours since the scenario start
+    assert time.attrs["units"] == "hours since 2000-01-01 00:00:00"
+    assert time.attrs["calendar"] == "standard"
     assert np.all(np.diff(time.values) > 0)
     assert time.values[0] >= 0
 

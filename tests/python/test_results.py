@@ -21,7 +21,7 @@ SCENARIOS = ["baclofen_flex_day_night", "baclofen_reservoir_runs_dry", "baclofen
 @pytest.mark.parametrize("stem", SCENARIOS)
 def test_open_and_summaries_on_every_scenario_result(result, stem):
     ds = csfpk.open(result(stem))
-    assert ds["time"].dtype == np.float64 and ds["time"].attrs["units"] == "h"
+    assert ds["time"].dtype == np.float64 and ds["time"].attrs["units"].startswith("hours since ")
     assert ds["concentration"].attrs["units"] == "ug/mL"
     assert ds["reservoir_volume"].attrs["units"] == "mL"
     assert not csfpk.is_sweep(ds) and not csfpk.is_1d(ds)
@@ -230,3 +230,35 @@ def test_combine_runs_makes_a_sweep_layout(result):
     with pytest.raises(ValueError, match="factor 'bad' has 2 values for 3 runs"):
         csfpk.combine_runs([a, failure, a], factors={"bad": [1, 2]})
     assert isinstance(csfpk.summaries([a, a]), pd.DataFrame)
+
+
+def _check_cf_with_netcdf4(path):
+    """The file as the netCDF-C library reads it (netCDF4-python, independent of h5netcdf and
+    xarray): CF time decodes to dates from the nominal start, and every dimension has its
+    coordinate variable."""
+    netCDF4 = pytest.importorskip("netCDF4")
+    with netCDF4.Dataset(path) as nc:
+        assert nc.getncattr("Conventions") == "CF-1.8"
+        assert "nominal" in nc.getncattr("time_origin")
+        time = nc.variables["time"]
+        assert time.units == "hours since 2000-01-01 00:00:00" and time.calendar == "standard"
+        assert time.standard_name == "time" and time.axis == "T"
+        hours = time[:].data
+        dates = netCDF4.num2date(hours, time.units, time.calendar,
+                                 only_use_cftime_datetimes=False, only_use_python_datetimes=True)
+        import datetime
+        start = datetime.datetime(2000, 1, 1)
+        np.testing.assert_allclose([(d - start).total_seconds() / 3600 for d in dates], hours,
+                                   atol=1e-6)
+        for name in nc.dimensions:
+            assert name in nc.variables, f"dimension {name} has no coordinate variable"
+            assert nc.variables[name].dimensions == (name,)
+        for name, variable in nc.variables.items():
+            if variable.dtype != str and name not in nc.dimensions and variable.ndim > 0 \
+                    and variable.dtype.kind == "f":
+                assert hasattr(variable, "units"), name
+
+
+@pytest.mark.parametrize("stem", ["p1", "spinal_morphine_tip_T10"])
+def test_result_files_follow_cf_by_an_independent_reader(result, stem):
+    _check_cf_with_netcdf4(result(stem))

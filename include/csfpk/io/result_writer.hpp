@@ -4,7 +4,7 @@
 //   xr.open_dataset(path, engine="h5netcdf")
 //
 // Layout (dimension scales, CF `units`/`long_name` on every numeric variable):
-//   coordinates  time(time) float64 h · drug(drug) str · site(site) str · event(event) int64
+//   coordinates  time(time) float64 hours since 2000-01-01 (nominal start, CF) · drug(drug) str · site(site) str · event(event) int64
 //   variables    concentration(drug, site, time) ug/mL   (chunked, shuffle + deflate 4)
 //                delivered, in_body, eliminated(drug, time) ug
 //                peak, mean(drug, site) ug/mL · auc(drug, site) ug h/mL
@@ -13,7 +13,7 @@
 //                reservoir_volume(time) mL               (NaN when the schedule has no reservoir)
 //                site_volume(drug, site) mL · unobserved_amount(drug, time) ug (mass in states
 //                no concentration shows): with them `csfpk verify` recomputes the mass balance
-//                event_time(event) h · event_kind(event) str · event_detail(event) str
+//                event_time(event) hours since 2000-01-01 · event_kind(event) str · event_detail(event) str
 //   root attrs   title, Conventions, csfpk_version, scenario_file, scenario, command_line,
 //                created, status, warnings (one per line), solver (one line per drug: the
 //                method used and its work counters, see solver_report.hpp), reservoir_plan
@@ -23,7 +23,7 @@
 // sacral end):
 //   coordinates  position(position) float64 cm (cell centres) · level(level) str ·
 //                segment(segment) str
-//   dimension    face (N + 1 cell faces; a netCDF dimension without a variable of its own)
+//   coordinate   face(face) cm (the N + 1 cell faces)
 //   variables    cell_face(face) cm · level_position(level) cm · dermatome(segment) str
 //                csf_concentration(drug, position, time) ug/mL   (chunked as concentration)
 //                tissue_concentration(drug, segment, time) ug/mL (cord tissue)
@@ -87,6 +87,13 @@ inline constexpr const char* kCatheterTipAttribute = "catheter_tip_cm";
 // Site names the CSV export gives the CSF profile and cord tissue ("tissue:T10").
 inline constexpr const char* kCsvCsfSite = "csf";
 inline constexpr const char* kCsvTissueSitePrefix = "tissue:";
+
+// CF time: hours since the scenario's start. t = 0 is 00:00 of the scenario's first day (the
+// clock times of flex steps and daily boluses count from it); scenarios carry no calendar date,
+// so the day is a nominal 2000-01-01, said so in the file's `time_origin` attribute.
+inline constexpr const char* kCfTimeUnits = "hours since 2000-01-01 00:00:00";
+inline constexpr const char* kTimeOrigin =
+    "2000-01-01T00:00:00, nominal: 00:00 of the scenario's first day (t = 0)";
 }  // namespace result_names
 
 // Writes to a temporary of the claim and moves it onto the output only once the file is complete,
