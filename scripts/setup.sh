@@ -12,6 +12,7 @@ packages=(
   libssl-dev                   # SHA-256 of input files (sweep provenance)
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-pandas
   python3-netcdf4              # tests: an independent netCDF reader checks the CF layout
+  chromium-headless-shell      # tests: the HTML report rendered in a browser
   python3-matplotlib python3-pytest
   pybind11-dev python3-dev python3-nbclient python3-nbformat python3-ipykernel  # python/ package
   libopenmpi-dev openmpi-bin   # optional MPI sweeps (mpirun -np K csfpk sweep); tests use mpirun

@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     plot.add_argument("--run", type=int, help="run of a sweep to draw (default 0)")
     plot.add_argument("--summary", help="sweep summary for distribution/sobol (default mean/auc)")
     plot.add_argument("--time-unit", choices=("auto", "h", "day"), default="auto")
+    plot.add_argument("--from", dest="start", help="start of the time window drawn, with a unit "
+                      "(e.g. 13d, 36h, 90min)")
+    plot.add_argument("--to", dest="end", help="end of the time window drawn, with a unit")
     plot.add_argument("--dpi", type=int, default=200)
 
     report = sub.add_parser("report", help="self-contained HTML report")
@@ -58,14 +61,61 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_TIME_UNITS_H = {"s": 1 / 3600, "min": 1 / 60, "h": 1.0, "hr": 1.0, "d": 24.0, "day": 24.0,
+                 "days": 24.0, "week": 168.0, "weeks": 168.0}
+ONE_DRUG_KINDS = ("profiles", "kymograph", "population", "distribution", "sobol")
+
+
+def _hours(text: str, option: str) -> float:
+    """'13d', '36 h', '90min' → hours; a number without a unit is refused (units are not guessed)."""
+    import re
+    match = re.fullmatch(r"\s*([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([A-Za-z]+)\s*", text)
+    if not match or match.group(2) not in _TIME_UNITS_H:
+        raise ValueError(f"{option} {text!r}: expected a time with its unit, e.g. 13d, 36h, 90min "
+                         f"(units: {', '.join(_TIME_UNITS_H)})")
+    return float(match.group(1)) * _TIME_UNITS_H[match.group(2)]
+
+
+def _window(ds, args):
+    """The result restricted to --from/--to (hours since the start), refused when empty."""
+    if args.start is None and args.end is None:
+        return ds
+    if "time" not in ds.dims:
+        raise ValueError("--from/--to select a time window; this result has no time series")
+    t = ds["time"].values
+    lo = _hours(args.start, "--from") if args.start is not None else float(t[0])
+    hi = _hours(args.end, "--to") if args.end is not None else float(t[-1])
+    inside = (t >= lo - 1e-9) & (t <= hi + 1e-9)
+    if hi <= lo or inside.sum() < 2:
+        raise ValueError(f"the window {lo:g} h to {hi:g} h holds fewer than two output times of "
+                         f"this result ({t[0]:g} h to {t[-1]:g} h)")
+    return ds.isel(time=inside)
+
+
 def _plot(args) -> str:
-    from . import plots, results
-    ds = results.open(args.result, load=True)
+    """Draws the figure; with several --drug for a kind that shows one drug, one file per drug
+    (FIG_<drug>.png) instead of silently drawing the first."""
+    from . import results
+    ds = _window(results.open(args.result, load=True), args)
     kind = args.kind
     if kind == "auto":
         series = "concentration" in ds.data_vars and "time" in ds["concentration"].dims
         kind = ("population" if series else "distribution") if results.is_sweep(ds) else "overview"
-    drug = args.drug
+    drugs = args.drug or []
+    if kind in ONE_DRUG_KINDS and len(drugs) > 1:
+        root, ext = os.path.splitext(args.output)
+        written = []
+        for d in drugs:
+            out = f"{root}_{d}{ext}"
+            _draw(ds, kind, args, [d], out)
+            written.append(out)
+        return f"wrote {', '.join(written)} ({kind})"
+    _draw(ds, kind, args, drugs or None, args.output)
+    return f"wrote {args.output} ({kind})"
+
+
+def _draw(ds, kind, args, drug, output):
+    from . import plots
     one_drug = drug[0] if drug else None
     common = {"run": args.run} if kind not in ("population", "distribution", "sobol") else {}
     if kind == "overview":
@@ -91,8 +141,7 @@ def _plot(args) -> str:
         summary = args.summary or next((n for n in ("auc", "mean", "peak") if n in ds.data_vars), "auc")
         label = (args.sites or args.levels or [None])[0]
         fig = plots.plot_sobol(ds, summary, drug=one_drug, label=label)
-    plots.save(fig, args.output, dpi=args.dpi)
-    return f"wrote {args.output} ({kind})"
+    plots.save(fig, output, dpi=args.dpi)
 
 
 def main(argv=None) -> int:

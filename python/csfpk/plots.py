@@ -190,12 +190,18 @@ def _single(ds: xr.Dataset, run):
     return _r.select_run(ds, run), (f" (run {0 if run is None else run})" if _r.is_sweep(ds) else "")
 
 
+# Okabe & Ito's colour-blind-safe qualitative palette (black kept for plasma): neighbouring
+# sites get clearly different hues, so no curve hides behind a near-identical one.
+# The first four (the CSF regions, caudal to cranial) are the four of the palette furthest apart
+# from each other (RGB distance ≥ 0.58, against 0.29 for a viridis ramp).
+SITE_PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#999999",
+                "#F0E442")
+
+
 def _site_colours(sites):
-    """Caudal → cranial CSF sites along a colour ramp; plasma in black."""
-    plt = _plt()
+    """Caudal → cranial CSF sites in distinct hues (cycling beyond eight); plasma in black."""
     csf = [s for s in sites if s != "plasma"]
-    ramp = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(len(csf), 2)))
-    colours = {s: ramp[i] for i, s in enumerate(csf)}
+    colours = {s: SITE_PALETTE[i % len(SITE_PALETTE)] for i, s in enumerate(csf)}
     colours["plasma"] = "black"
     return colours
 
@@ -411,10 +417,10 @@ def plot_profiles(ds: xr.Dataset, times=None, drug=None, *, run=None, ax=None, l
         scale, unit_label = _concentration_unit(peak)
         xpos = np.asarray(one["position"].values, dtype=float)
         curves = []
-        for i, colour in zip(index, colours):
+        for i, colour, label in _distinct_profiles(profile, index, colours, t, unit):
             values = profile[:, i] * scale
             curves.append(values)
-            ax.plot(xpos, values, color=colour, label=_when(t[i], unit))
+            ax.plot(xpos, values, color=colour, label=label)
         ax.set_xlabel("position along the canal (cm from sacral end)")
         ax.set_xlim(xpos[0], xpos[-1])
         tip = _tip_position(one)
@@ -434,10 +440,9 @@ def plot_profiles(ds: xr.Dataset, times=None, drug=None, *, run=None, ax=None, l
         peak = np.nanmax(values[:, index]) if values.size else np.nan
         scale, unit_label = _concentration_unit(peak)
         curves = []
-        for i, colour in zip(index, colours):
+        for i, colour, label in _distinct_profiles(values, index, colours, t, unit):
             curves.append(values[:, i] * scale)
-            ax.plot(range(len(sites)), values[:, i] * scale, marker="o", color=colour,
-                    label=_when(t[i], unit))
+            ax.plot(range(len(sites)), values[:, i] * scale, marker="o", color=colour, label=label)
         ax.set_xticks(range(len(sites)), [_pretty(s) for s in sites])
         ax.set_xlabel("CSF region (caudal → cranial)")
     logscale = _choose_log([np.nanmax(c) for c in curves] + [np.nanmin(c) for c in curves], log) \
@@ -455,6 +460,30 @@ def plot_profiles(ds: xr.Dataset, times=None, drug=None, *, run=None, ax=None, l
     if title is not False:
         ax.set_title(title or f"{_r.scenario_name(one)}{run_note}: {d} profiles", pad=8)
     return fig
+
+
+def _distinct_profiles(profiles, index, colours, t, unit, tolerance=0.005):
+    """[(time index, colour, legend label)] with a profile that coincides with an earlier one
+    (within `tolerance` of the largest value, as at steady state) folded into its label instead
+    of drawn again: "day 7, 14 (same)" rather than two entries for one visible curve."""
+    drawn = []
+    largest = np.nanmax(np.abs(profiles[:, index])) if profiles.size else 0.0
+    for i, colour in zip(index, colours):
+        for entry in drawn:
+            if np.nanmax(np.abs(profiles[:, i] - profiles[:, entry[0]])) <= tolerance * largest:
+                entry[3].append(i)
+                break
+        else:
+            drawn.append([i, colour, None, [i]])
+    out = []
+    for i, colour, _, members in drawn:
+        if len(members) == 1:
+            out.append((i, colour, _when(t[i], unit)))
+        else:
+            values = ", ".join(_when(t[m], unit).removeprefix("day ") for m in members)
+            prefix = "day " if unit == "day" else ""
+            out.append((i, colour, f"{prefix}{values} (same)"))
+    return out
 
 
 def _when(t_h: float, unit: str) -> str:
@@ -499,6 +528,9 @@ def plot_population(ds: xr.Dataset, drug=None, sites=None, levels=None, *,
     if n_ok == 0:
         raise ValueError("plot_population: no run of this sweep finished")
     x, xlabel, unit = _time(ds, time_unit)
+    if str(ds.attrs.get("design", "")) == "grid":
+        # Designed levels are not a population: percentiles across them mean nothing.
+        return _plot_grid_lines(ds, d, series, valid, x, xlabel, unit, log, title, ax)
     if ax is None:
         fig, ax = plt.subplots(figsize=(7.2, 4.2))
     else:
@@ -536,6 +568,51 @@ def plot_population(ds: xr.Dataset, drug=None, sites=None, levels=None, *,
     counted = f"{n_ok} runs" if n_ok == n else f"{n_ok} of {n} runs (failed runs left out)"
     if title is not False:
         ax.set_title(title or f"{_r.scenario_name(ds)}: {d}, {counted}")
+    return fig
+
+
+def _plot_grid_lines(ds, d, series, valid, x, xlabel, unit, log, title, ax=None):
+    """A grid sweep: one panel per site or level, one line per run; the first factor sets the
+    colour, the second the line style, so each designed combination stays identifiable."""
+    plt = _plt()
+    factors = [str(name)[len("factor_"):] for name in ds.variables
+               if str(name).startswith("factor_") and ds[name].dims == ("run",)]
+    values = {f: [str(v) for v in ds[f"factor_{f}"].values] for f in factors}
+    levels = {f: list(dict.fromkeys(values[f])) for f in factors}
+    styles = ("-", "--", ":", "-.")
+    peak = max(np.nanmax(v[valid]) for _, v in series)
+    scale, unit_label = _concentration_unit(peak)
+    if ax is not None:
+        if len(series) > 1:
+            raise ValueError("a grid sweep is drawn as one panel per site or level: give one "
+                             "site or level with ax=, or leave ax out")
+        fig, axes = ax.figure, [ax]
+    else:
+        fig, axes = plt.subplots(len(series), 1, sharex=True, squeeze=False,
+                                 figsize=(7.2, 1.2 + 2.4 * len(series)))
+        axes = axes[:, 0]
+    for (name, curves), axis in zip(series, axes):
+        for r in np.flatnonzero(valid):
+            colour = SITE_PALETTE[levels[factors[0]].index(values[factors[0]][r]) % len(SITE_PALETTE)] \
+                if factors else None
+            style = styles[levels[factors[1]].index(values[factors[1]][r]) % len(styles)] \
+                if len(factors) > 1 else "-"
+            label = ", ".join(f"{f}={values[f][r]}" for f in factors)
+            axis.plot(x, curves[r] * scale, color=colour, linestyle=style, linewidth=1.2, label=label)
+        if _choose_log([c for c in curves[valid]], log):
+            axis.set_yscale("log")
+            _log_limits(axis, [c * scale for c in curves[valid]])
+        else:
+            axis.set_ylim(bottom=0)
+        axis.set_ylabel(f"{_pretty(name)}\n({unit_label})")
+        axis.set_xlim(x[0], x[-1])
+    axes[-1].set_xlabel(xlabel)
+    _format_time_axis(axes[-1], unit, float(x[-1] - x[0]))
+    axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7.5,
+                   title=" × ".join(factors) if factors else "run")
+    if title is not False:
+        fig.suptitle(title or f"{_r.scenario_name(ds)}: {d}, {int(valid.sum())} grid points",
+                     fontweight="bold")
     return fig
 
 
@@ -700,6 +777,14 @@ def plot_dermatome_coverage(ds: xr.Dataset, drug=None, *, run=None, title=None):
         for yy, value in zip(y, coverage):
             if not np.isfinite(value):
                 axis.text(1, yy, "n/a", va="center", fontsize=7, color="0.4")
+        if np.isfinite(coverage).any() and np.nanmax(coverage) == 0.0:
+            # An empty panel is a result, not a drawing failure: say so.
+            axis.text(50, (len(order) - 1) / 2.0, "effective concentration\nnever reached",
+                      ha="center", va="center", fontsize=8.5, color="0.3",
+                      bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "0.7"})
+        elif not np.isfinite(coverage).any():
+            axis.text(50, (len(order) - 1) / 2.0, "no effective\nconcentration known",
+                      ha="center", va="center", fontsize=8.5, color="0.3")
         axis.set_xlim(0, 100)
         axis.set_xlabel("time above effective\nconcentration (%)")
         effective = _effective_concentration(one, d)

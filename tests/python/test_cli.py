@@ -163,3 +163,29 @@ def test_summary_into_a_closed_pipe_exits_cleanly(result):
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 0, err
     assert err.decode().strip() == ""
+
+
+def test_plot_several_drugs_and_a_time_window(result, tmp_path):
+    """Several --drug for a one-drug kind: one file per drug (not the first silently); --from/--to
+    draw a window, with units required."""
+    out = tmp_path / "profiles.png"
+    path = result("p1")
+    done = subprocess.run([sys.executable, "-m", "csfpk", "plot", path, "-o", str(out), "--kind",
+                           "profiles", "--drug", "morphine", "--drug", "clonidine"],
+                          capture_output=True, text=True, env=os.environ.copy())
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "profiles_morphine.png").exists() and (tmp_path / "profiles_clonidine.png").exists()
+    window = tmp_path / "window.png"
+    done = subprocess.run([sys.executable, "-m", "csfpk", "plot", path, "-o", str(window), "--kind",
+                           "concentration", "--from", "2d", "--to", "3d"],
+                          capture_output=True, text=True, env=os.environ.copy())
+    assert done.returncode == 0 and window.exists(), done.stderr
+    bad = subprocess.run([sys.executable, "-m", "csfpk", "plot", path, "-o", str(window), "--from", "2"],
+                         capture_output=True, text=True, env=os.environ.copy())
+    assert bad.returncode == 2 and "expected a time with its unit" in bad.stderr
+    import csfpk
+    from csfpk.__main__ import _window
+    ds = csfpk.open(path, load=True)
+    args = SimpleNamespace(start="2d", end="3d")
+    t = _window(ds, args)["time"].values
+    assert t[0] == 48.0 and t[-1] == 72.0

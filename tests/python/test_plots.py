@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import csfpk  # noqa: E402
@@ -177,3 +178,35 @@ def test_style_does_not_leak_or_reset_interactive():
     assert matplotlib.is_interactive()
     matplotlib.interactive(False)
     assert matplotlib.rcParams["savefig.dpi"] == before["savefig.dpi"]
+
+
+def test_site_palette_keeps_neighbouring_sites_apart(p1):
+    """Lumbar, thoracic, cervical and cranial in clearly different colours (no dark-ramp pair
+    that hides one curve behind another); plasma black."""
+    from matplotlib.colors import to_rgb
+    colours = plots._site_colours([str(s) for s in p1["site"].values])
+    assert colours["plasma"] == "black"
+    csf = [np.array(to_rgb(colours[s])) for s in ("lumbar", "thoracic", "cervical", "cranial")]
+    for i in range(len(csf)):
+        for j in range(i + 1, len(csf)):
+            assert np.linalg.norm(csf[i] - csf[j]) > 0.5, (i, j)  # a viridis ramp: 0.29
+
+
+def test_profiles_fold_coinciding_times_into_one_legend_entry(one_d):
+    """At steady state, profiles at several times lie on one curve: one legend entry says so."""
+    steady = one_d.copy(deep=True)
+    last = steady["csf_concentration"].isel(time=-1)
+    steady["csf_concentration"] = last.expand_dims(time=steady["time"].values).transpose(
+        *one_d["csf_concentration"].dims)
+    fig = csfpk.plot_profiles(steady, times=[2, 12, 40], drug="morphine")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert labels == ["2, 12, 40 h (same)"] or (len(labels) == 1 and "(same)" in labels[0])
+    assert len([ln for ln in fig.axes[0].get_lines() if not ln.get_label().startswith("_")]) == 1
+
+
+def test_dermatome_panel_with_no_coverage_says_so(spinal):
+    none = spinal.copy(deep=True)
+    none["dermatome_coverage"] = none["dermatome_coverage"] * 0.0
+    fig = csfpk.plot_dermatome_coverage(none)
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    assert any("never reached" in t for t in texts)

@@ -296,3 +296,16 @@ def test_events_csv_lists_the_delivery_events(exe, result, tmp_path):
 def test_sweep_file_follows_cf_by_an_independent_reader(grid_file):
     from test_results import _check_cf_with_netcdf4
     _check_cf_with_netcdf4(str(grid_file))
+
+
+def test_grid_sweep_is_drawn_as_lines_per_design_point(grid):
+    """A grid's runs are designed levels, not a population: one line per run (colour by the first
+    factor, style by the second), one panel per site or level, no percentile bands."""
+    fig = csfpk.plot_population(grid)
+    panels = [ax for ax in fig.axes if ax.get_lines()]
+    assert len(panels) >= 2
+    for ax in panels:
+        assert len(ax.get_lines()) == grid.sizes["run"]
+        assert not ax.collections  # no fill_between bands
+    labels = [t.get_text() for t in panels[0].get_legend().get_texts()]
+    assert "tip=T8, rate=0.2" in labels
