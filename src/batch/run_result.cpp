@@ -49,6 +49,35 @@ void resample(const std::vector<double>& t, const Eigen::MatrixXd& c, Eigen::Ind
   }
 }
 
+// Rows: the levels; columns: the cells; each row interpolates linearly between the two cell
+// centres around the level (the end cells beyond the first and last centre).
+Eigen::MatrixXd level_weights(const Trajectory& traj, const std::vector<std::string>& levels) {
+  const std::vector<double>& x = traj.positions_cm;
+  Eigen::MatrixXd w = Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(levels.size()),
+                                            static_cast<Eigen::Index>(x.size()));
+  for (std::size_t l = 0; l < levels.size(); ++l) {
+    const auto found = std::find(traj.levels.begin(), traj.levels.end(), levels[l]);
+    if (found == traj.levels.end() || x.empty()) {
+      throw Error("this run has no vertebral level " + levels[l]);
+    }
+    const double at =
+        traj.level_positions_cm[static_cast<std::size_t>(found - traj.levels.begin())];
+    const auto row = static_cast<Eigen::Index>(l);
+    const auto upper = std::upper_bound(x.begin(), x.end(), at);
+    if (upper == x.begin()) {
+      w(row, 0) = 1.0;
+    } else if (upper == x.end()) {
+      w(row, static_cast<Eigen::Index>(x.size() - 1)) = 1.0;
+    } else {
+      const auto i = static_cast<std::size_t>(upper - x.begin());
+      const double f = (at - x[i - 1]) / (x[i] - x[i - 1]);
+      w(row, static_cast<Eigen::Index>(i - 1)) = 1.0 - f;
+      w(row, static_cast<Eigen::Index>(i)) = f;
+    }
+  }
+  return w;
+}
+
 }  // namespace
 
 SweepShape probe_shape(const Scenario& base, const OutputSpec& outputs) {
@@ -64,6 +93,21 @@ SweepShape probe_shape(const Scenario& base, const OutputSpec& outputs) {
     shape.spinal = !instance.axes.positions_cm.empty();
     shape.levels = instance.axes.levels;
     shape.segments = instance.axes.segments;
+  }
+  if (!outputs.levels.empty()) {
+    if (!shape.spinal) {
+      throw InputError(
+          "outputs.time_series.levels: series at vertebral levels need the "
+          "spinal_1d model; the base scenario is compartmental (its sites are " +
+          joined(shape.sites) + ")");
+    }
+    for (const std::string& level : outputs.levels) {
+      if (std::find(shape.levels.begin(), shape.levels.end(), level) == shape.levels.end()) {
+        throw InputError("outputs.time_series.levels: the anatomy places no level " + level +
+                         "; it has " + joined(shape.levels));
+      }
+    }
+    shape.series_levels = outputs.levels;
   }
   if (outputs.time_series) {
     // k·Δt rather than accumulated sums, so the grid has no drift.
@@ -91,8 +135,10 @@ RunResult failed_result(std::uint64_t run, std::string status, const SweepShape&
     if (v.axis == SummaryAxis::kSegment) per_drug = shape.segments.size();
     values.assign(d * per_drug, kNaN);
   }
-  if (shape.outputs.time_series)
+  if (shape.outputs.time_series) {
     r.series.assign(d * shape.sites.size() * shape.times_h.size(), kNaN);
+    r.level_series.assign(d * shape.series_levels.size() * shape.times_h.size(), kNaN);
+  }
   return r;
 }
 
@@ -114,6 +160,17 @@ RunResult summarize_run(std::uint64_t run, const Trajectory& traj, const SweepSh
     const Eigen::MatrixXd& c = drug.concentration_ug_per_mL;
     if (shape.outputs.time_series) {
       for (Eigen::Index s = 0; s < c.rows(); ++s) resample(t, c, s, shape.times_h, r.series);
+    }
+  }
+  if (shape.outputs.time_series && !shape.series_levels.empty()) {
+    // The CSF at each level, linear between the cell centres around it (as the level summaries
+    // are), then onto the sweep's grid.
+    const Eigen::MatrixXd at_levels = level_weights(traj, shape.series_levels);
+    for (const DrugTrajectory& drug : traj.drugs) {
+      const Eigen::MatrixXd c = at_levels * drug.csf_profile_ug_per_mL;
+      for (Eigen::Index l = 0; l < c.rows(); ++l) {
+        resample(t, c, l, shape.times_h, r.level_series);
+      }
     }
   }
   return r;

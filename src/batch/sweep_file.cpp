@@ -32,7 +32,15 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr std::size_t kBlockBytes = std::size_t{32} << 20;
 
 // What a sweep must record for a variable to exist in its file.
-enum class Needs { kSummaries, kSpinalSummaries, kTimeSeries };
+enum class Needs { kSummaries, kSpinalSummaries, kTimeSeries, kLevelSeries };
+
+// summary_row of the time series, which come from RunResult::series and ::level_series.
+constexpr int kSiteSeriesRow = -1;
+constexpr int kLevelSeriesRow = -2;
+
+bool is_series(Needs needs) {
+  return needs == Needs::kTimeSeries || needs == Needs::kLevelSeries;
+}
 
 struct VariableSpec {
   std::string name;
@@ -62,11 +70,18 @@ const std::vector<VariableSpec>& variable_specs() {
                      v.attributes});
     }
     out.push_back({"concentration",
-                   -1,
+                   kSiteSeriesRow,
                    "drug concentration",
                    std::string(units::kConcentrationUnit),
                    Needs::kTimeSeries,
                    {"drug", "site", "time"},
+                   {}});
+    out.push_back({"level_concentration",
+                   kLevelSeriesRow,
+                   "drug concentration in CSF at vertebral levels",
+                   std::string(units::kConcentrationUnit),
+                   Needs::kLevelSeries,
+                   {"drug", "series_level", "time"},
                    {}});
     return out;
   }();
@@ -428,8 +443,9 @@ double estimate_file_bytes(const SweepSpec& spec, const SweepShape& shape, std::
     }
   }
   if (shape.outputs.time_series) {
-    per_run +=
-        (shape.outputs.float32 ? 4.0 : 8.0) * d * s * static_cast<double>(shape.times_h.size());
+    per_run += (shape.outputs.float32 ? 4.0 : 8.0) * d *
+               (s + static_cast<double>(shape.series_levels.size())) *
+               static_cast<double>(shape.times_h.size());
   }
   return static_cast<double>(runs) * per_run + 64.0 * 1024.0;
 }
@@ -505,6 +521,11 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
       make_dimension(time.get(), "time", dim_id++);
       h5::describe_cf_time(time.get(), "time since the start of the scenario",
                            result_names::kCfTimeUnits, true);
+    }
+    h5::Dataset series_level;
+    if (shape.outputs.time_series && !shape.series_levels.empty()) {
+      series_level = label_scale("series_level", shape.series_levels,
+                                 "vertebral level of the stored CSF time series");
     }
     h5::Dataset level;
     h5::Dataset segment;
@@ -593,10 +614,13 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
         {"time", {extent(shape.times_h.size()), time.get()}},
         {"level", {extent(shape.levels.size()), level.get()}},
         {"segment", {extent(shape.segments.size()), segment.get()}},
+        {"series_level", {extent(shape.series_levels.size()), series_level.get()}},
     };
     for (const VariableSpec& v : variable_specs()) {
       const std::string name = v.name;
-      const bool wanted = v.needs == Needs::kTimeSeries  ? shape.outputs.time_series
+      const bool wanted = v.needs == Needs::kTimeSeries ? shape.outputs.time_series
+                          : v.needs == Needs::kLevelSeries
+                              ? shape.outputs.time_series && !shape.series_levels.empty()
                           : v.needs == Needs::kSummaries ? shape.outputs.summaries
                                                          : shape.outputs.summaries && shape.spinal;
       if (!wanted) continue;
@@ -607,9 +631,9 @@ void SweepFile::create(const std::string& path, const RunPlan& plan, const Sweep
         scales.push_back(axes.at(axis).scale);
       }
       const hid_t file_type =
-          v.needs == Needs::kTimeSeries && shape.outputs.float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+          is_series(v.needs) && shape.outputs.float32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
       h5::Datatype type(h5::check(H5Tcopy(file_type), root, name, "copy type for"));
-      const bool big = name == "concentration";
+      const bool big = is_series(v.needs);
       h5::Dataset dataset = create_preallocated(root, name, type.get(), dims, H5T_NATIVE_DOUBLE,
                                                 big ? nullptr : &kNaN);
       attach(dataset.get(), name, scales);
@@ -698,7 +722,8 @@ void SweepFile::write(const RunResult& result) {
   for (const Variable& v : variables_) {
     const std::vector<double>& values =
         v.summary_row >= 0 ? result.summaries.at(static_cast<std::size_t>(v.summary_row))
-                           : result.series;
+        : v.summary_row == kLevelSeriesRow ? result.level_series
+                                           : result.series;
     const std::vector<hsize_t> dims = h5::shape(v.dataset.get());
     if (values.size() != product(dims, 1)) {
       throw Error("internal: run " + std::to_string(result.run) + " has " +
@@ -904,14 +929,14 @@ std::vector<double> read_summary(const std::string& path, const std::string& var
   const std::uint64_t runs = sweep_runs(root, path);
   std::string available;
   for (const VariableSpec& v : variable_specs()) {
-    if (std::string_view(v.name) == "concentration") continue;
+    if (is_series(v.needs)) continue;
     if (h5::open_dataset_if_exists(root, v.name))
       available += (available.empty() ? "" : ", ") + std::string(v.name);
   }
   const auto spec = std::find_if(variable_specs().begin(), variable_specs().end(),
                                  [&](const VariableSpec& v) { return variable == v.name; });
   h5::Dataset dataset = h5::open_dataset_if_exists(root, variable);
-  if (!dataset || spec == variable_specs().end() || spec->needs == Needs::kTimeSeries) {
+  if (!dataset || spec == variable_specs().end() || is_series(spec->needs)) {
     throw InputError("--output", 0, variable,
                      "no summary '" + variable + "' in " + path + "; it holds " + available);
   }
@@ -1058,37 +1083,54 @@ void export_sweep_csv(const std::string& path, OutputClaim& csv, bool series) {
       if (!time) throw IoError(path + ": has no 'time' for its time series");
       times = h5::read_doubles(time.get());
     }
-    const std::vector<hsize_t> dims = h5::shape(dataset.get());
-    if (dims.size() != 4 || dims[0] != info.runs || dims[1] != drugs.size() ||
-        dims[2] != sites.size() || dims[3] != times.size()) {
-      throw IoError(path + ": 'concentration' does not match its run, drug, site, time dimensions");
+    // The sites' series, then those at vertebral levels (1D sweeps that stored them), in the
+    // `site` column; one run at a time, so a population's series need not fit in memory.
+    struct Block {
+      h5::Dataset dataset;
+      std::string name;
+      std::vector<std::string> labels;
+      std::vector<double> values;
+    };
+    std::vector<Block> blocks;
+    blocks.push_back({std::move(dataset), "concentration", sites, {}});
+    if (h5::Dataset levels = h5::open_dataset_if_exists(root, "level_concentration")) {
+      blocks.push_back({std::move(levels), "level_concentration", labels("series_level"), {}});
     }
-    // One run at a time: a population's series need not fit in memory at once.
-    const std::size_t row = drugs.size() * sites.size() * times.size();
-    h5::Dataspace file_space(
-        h5::check(H5Dget_space(dataset.get()), dataset.get(), "concentration", "get space of"));
-    std::vector<double> values(row);
-    const hsize_t count[4] = {1, dims[1], dims[2], dims[3]};
-    h5::Dataspace memory = h5::simple_space(std::span<const hsize_t>(&count[1], 3));
+    for (Block& b : blocks) {
+      const std::vector<hsize_t> dims = h5::shape(b.dataset.get());
+      if (dims.size() != 4 || dims[0] != info.runs || dims[1] != drugs.size() ||
+          dims[2] != b.labels.size() || dims[3] != times.size()) {
+        throw IoError(path + ": '" + b.name + "' does not match its dimensions");
+      }
+      b.values.resize(drugs.size() * b.labels.size() * times.size());
+    }
     for (std::size_t r = 0; r < info.runs; ++r) {
       const std::string prefix = run_prefix(r);
       const bool done = info.done[r] != 0 && info.status[r] == "ok";
-      if (done) {
-        const hsize_t start[4] = {r, 0, 0, 0};
-        h5::check(
-            H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
-            dataset.get(), "concentration", "select");
-        h5::check(H5Dread(dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(),
-                          H5P_DEFAULT, values.data()),
-                  dataset.get(), "concentration", "read");
+      for (Block& b : blocks) {
+        if (done) {
+          h5::Dataspace file_space(
+              h5::check(H5Dget_space(b.dataset.get()), b.dataset.get(), b.name, "get space of"));
+          const hsize_t count[4] = {1, drugs.size(), b.labels.size(), times.size()};
+          h5::Dataspace memory = h5::simple_space(std::span<const hsize_t>(&count[1], 3));
+          const hsize_t start[4] = {r, 0, 0, 0};
+          h5::check(
+              H5Sselect_hyperslab(file_space.get(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+              b.dataset.get(), b.name, "select");
+          h5::check(H5Dread(b.dataset.get(), H5T_NATIVE_DOUBLE, memory.get(), file_space.get(),
+                            H5P_DEFAULT, b.values.data()),
+                    b.dataset.get(), b.name, "read");
+        }
       }
       for (std::size_t d = 0; d < drugs.size(); ++d) {
-        for (std::size_t s = 0; s < sites.size(); ++s) {
-          for (std::size_t t = 0; t < times.size(); ++t) {
-            const double v =
-                done ? values[(d * sites.size() + s) * times.size() + t] : std::nan("");
-            out << prefix << "," << csv_text(drugs[d]) << "," << csv_text(sites[s]) << ","
-                << csv_number(times[t]) << "," << csv_number(v) << "\n";
+        for (const Block& b : blocks) {
+          for (std::size_t s = 0; s < b.labels.size(); ++s) {
+            for (std::size_t t = 0; t < times.size(); ++t) {
+              const double v =
+                  done ? b.values[(d * b.labels.size() + s) * times.size() + t] : std::nan("");
+              out << prefix << "," << csv_text(drugs[d]) << "," << csv_text(b.labels[s]) << ","
+                  << csv_number(times[t]) << "," << csv_number(v) << "\n";
+            }
           }
         }
       }
@@ -1103,7 +1145,7 @@ void export_sweep_csv(const std::string& path, OutputClaim& csv, bool series) {
     std::vector<Column> columns;
     const std::vector<std::string> drugs = labels("drug");
     for (const VariableSpec& v : variable_specs()) {
-      if (v.needs == Needs::kTimeSeries) continue;
+      if (is_series(v.needs)) continue;
       h5::Dataset dataset = h5::open_dataset_if_exists(root, v.name);
       if (!dataset) continue;
       Column column{&v, {""}, drugs.size(), {}};

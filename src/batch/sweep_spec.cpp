@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
+#include "csfpk/domain/vertebral_level.hpp"
 #include "io/yaml_node.hpp"
 
 namespace csfpk::batch {
@@ -268,7 +269,22 @@ SweepSpec read_sweep(const YamlNode& root, const std::string& file, const std::s
       if (series->is_scalar()) {
         s.outputs.time_series = series->boolean();
       } else {
-        series->allow_only({"interval", "precision"});
+        series->allow_only({"interval", "precision", "levels"});
+        if (const auto levels = series->find("levels")) {
+          for (const auto& level : levels->items()) {
+            const std::string name = level.text();
+            if (!vertebral_level_index(name)) {
+              level.fail("expected a vertebral level (C1–C7, T1–T12, L1–L5, S1–S5), got '" + name +
+                         "'");
+            }
+            if (std::find(s.outputs.levels.begin(), s.outputs.levels.end(), name) !=
+                s.outputs.levels.end()) {
+              level.fail("level " + name + " is listed twice");
+            }
+            s.outputs.levels.push_back(name);
+          }
+          if (s.outputs.levels.empty()) levels->fail("expected at least one vertebral level");
+        }
         s.outputs.time_series = true;
         if (const auto interval = series->find("interval")) {
           s.outputs.interval_h = interval->positive_quantity(units::kTime);

@@ -135,6 +135,26 @@ Population read_population(const std::string& path) {
         pop.series.push_back(std::move(series));
       }
     }
+    // A 1D sweep may keep series at chosen vertebral levels.
+    const std::vector<hsize_t> ldims = dims_of(root, "level_concentration");
+    if (pop.sweep && ldims.size() == 4) {
+      const std::vector<std::string> series_levels = read_labels(root, "series_level");
+      if (ldims[1] != drugs.size() || ldims[2] != series_levels.size() || ldims[3] != nt) {
+        not_result(path, "'level_concentration' does not match its dimensions");
+      }
+      const std::vector<double> lc = read_all(root, "level_concentration");
+      for (std::size_t d = 0; d < drugs.size(); ++d) {
+        for (std::size_t l = 0; l < series_levels.size(); ++l) {
+          Series series{drugs[d], series_levels[l], {}};
+          for (std::size_t r = 0; r < pop.runs; ++r) {
+            const std::size_t base = ((r * drugs.size() + d) * series_levels.size() + l) * nt;
+            series.per_run.emplace_back(lc.begin() + static_cast<std::ptrdiff_t>(base),
+                                        lc.begin() + static_cast<std::ptrdiff_t>(base + nt));
+          }
+          pop.series.push_back(std::move(series));
+        }
+      }
+    }
     // A single 1D run keeps the whole canal profile: series at every vertebral level.
     const std::vector<hsize_t> pdims = dims_of(root, "csf_concentration");
     const std::vector<std::string> levels = read_labels(root, "level");

@@ -263,7 +263,13 @@ def test_sweep_exports_long_csv_with_factor_columns(exe, grid_file, grid, tmp_pa
     assert list(t10["factor_tip"]) == [str(v) for v in grid["factor_tip"].values]
     np.testing.assert_array_equal(t10["factor_rate"], grid["factor_rate"].values)
     long = pd.read_csv(series, float_precision="round_trip")
-    assert len(long) == grid.sizes["run"] * grid.sizes["site"] * grid.sizes["time"]
+    # Sites, then the vertebral levels the sweep stored series at.
+    assert len(long) == grid.sizes["run"] * (grid.sizes["site"] + grid.sizes["series_level"]) * \
+        grid.sizes["time"]
+    t10 = long[long.site == "T10"].set_index(["run", "time_h"])["concentration_ug_per_mL"]
+    np.testing.assert_array_equal(
+        t10.loc[3].to_numpy(),
+        grid["level_concentration"].sel(drug="morphine", series_level="T10").isel(run=3).astype(float).values)
     cube = long.set_index(["run", "site", "time_h"])["concentration_ug_per_mL"]
     expected = grid["concentration"].sel(drug="morphine").astype(float)
     for run in (0, 7):
@@ -309,3 +315,34 @@ def test_grid_sweep_is_drawn_as_lines_per_design_point(grid):
         assert not ax.collections  # no fill_between bands
     labels = [t.get_text() for t in panels[0].get_legend().get_texts()]
     assert "tip=T8, rate=0.2" in labels
+
+
+def test_1d_sweep_stores_series_at_chosen_levels(grid):
+    """outputs.time_series.levels: the CSF at L2, T10, T4 and C5 every 2 h (float32), which
+    peaks where the stored hourly level summaries say."""
+    series = grid["level_concentration"]
+    assert series.dims == ("run", "drug", "series_level", "time")
+    assert [str(v) for v in grid["series_level"].values] == ["L2", "T10", "T4", "C5"]
+    assert series.attrs["units"] == "ug/mL"
+    for level in ("L2", "T10", "C5"):
+        peak_of_series = series.sel(drug="morphine", series_level=level).max("time").values
+        stored = grid["level_peak"].sel(drug="morphine", level=level).values
+        assert np.all(peak_of_series <= stored * (1 + 1e-6))
+        np.testing.assert_allclose(peak_of_series, stored, rtol=2e-2)
+
+
+def test_level_series_need_the_1d_model(exe, source_dir, tmp_path):
+    spec = tmp_path / "levels.yaml"
+    spec.write_text(f"""name: levels on a compartmental base
+base: {source_dir / 'scenarios/morphine_continuous.yaml'}
+seed: 1
+design: {{type: grid}}
+factors:
+  - {{name: rate, path: pump.basal, values: [0.2, 0.4], unit: mL/day}}
+outputs:
+  time_series: {{interval: 2 h, levels: [T10]}}
+""")
+    done = subprocess.run([exe, "sweep", str(spec), "-o", str(tmp_path / "x.h5")],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "series at vertebral levels need the spinal_1d model" in done.stderr

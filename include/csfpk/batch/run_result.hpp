@@ -17,9 +17,10 @@ struct SweepShape {
   std::vector<std::string> drugs;
   std::vector<std::string> sites;
   bool spinal = false;
-  std::vector<std::string> levels;    // 1D only
-  std::vector<std::string> segments;  // 1D only
-  std::vector<double> times_h;        // time-series grid; empty without time series
+  std::vector<std::string> levels;         // 1D only
+  std::vector<std::string> segments;       // 1D only
+  std::vector<double> times_h;             // time-series grid; empty without time series
+  std::vector<std::string> series_levels;  // outputs.levels (1D time series at those levels)
   OutputSpec outputs;
 };
 
@@ -31,8 +32,9 @@ struct RunResult {
   // One entry per row of summary_variables() (run/summary_table.hpp), drug-major over the row's
   // axis; empty for rows the sweep does not hold (1D rows of a compartmental sweep).
   std::vector<std::vector<double>> summaries;
-  std::vector<double> series;  // [drug][site][time] on the sweep's time grid
-  double wall_s = 0.0;         // solve time, for progress and benches (not stored)
+  std::vector<double> series;        // [drug][site][time] on the sweep's time grid
+  std::vector<double> level_series;  // [drug][outputs.levels][time], 1D sweeps that ask for it
+  double wall_s = 0.0;               // solve time, for progress and benches (not stored)
 };
 
 // NaN-filled result carrying `status`: how a failed run is recorded.

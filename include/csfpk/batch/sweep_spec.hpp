@@ -46,6 +46,9 @@ struct OutputSpec {
   bool time_series = false;
   double interval_h = 1.0;  // time-series resolution
   bool float32 = false;     // time-series precision
+  // 1D sweeps: also the CSF concentration at these vertebral levels (interpolated between cell
+  // centres), on the same time grid.
+  std::vector<std::string> levels;
 };
 
 struct SweepSpec {
