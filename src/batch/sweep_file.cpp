@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
+#include "csfpk/core/text.hpp"
 #include "csfpk/core/units.hpp"
 #include "csfpk/io/result_writer.hpp"
 #include "csfpk/run/summary_table.hpp"
@@ -998,22 +999,13 @@ std::vector<double> read_summary(const std::string& path, const std::string& var
 namespace csfpk::batch {
 namespace {
 
+// An empty field for a value not computed (a failed or unfinished run).
 std::string csv_number(double v) {
-  if (std::isnan(v)) return "";
-  char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
-  return std::string(buffer, ec == std::errc() ? end : buffer);
+  return std::isnan(v) ? std::string() : round_trip_number(v);
 }
 
-// RFC 4180: quote only fields that need it.
 std::string csv_text(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
+  return csv_field(text);
 }
 
 // Each run's factor values as CSV cells, numbers or labels.

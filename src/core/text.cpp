@@ -1,6 +1,7 @@
 #include "csfpk/core/text.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <iomanip>
@@ -78,6 +79,22 @@ std::string printable_message(std::string_view message, std::size_t most) {
     out += "... (" + std::to_string(message.size() - kept) + " more bytes)";
   }
   return out;
+}
+
+std::string round_trip_number(double value) {
+  char buffer[32];
+  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
+  return std::string(buffer, ec == std::errc() ? end : buffer);
+}
+
+std::string csv_field(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
 }
 
 }  // namespace csfpk

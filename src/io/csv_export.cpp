@@ -9,31 +9,20 @@
 #include <vector>
 
 #include "csfpk/core/errors.hpp"
+#include "csfpk/core/text.hpp"
 #include "csfpk/io/result_reader.hpp"
 #include "csfpk/io/result_writer.hpp"
 
 namespace csfpk {
 namespace {
 
+// Shortest round-trip form: full precision without %.17g's noise digits (0.1, not 0.1000…01).
 void append_number(std::string& row, double value) {
-  // Shortest round-trip form: full precision without %.17g's noise digits (0.1, not 0.1000…01).
-  char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, value);
-  row.append(buffer, ec == std::errc() ? end : buffer);
+  row += round_trip_number(value);
 }
 
-// RFC 4180: quote only fields that need it, doubling embedded quotes.
 void append_text(std::string& row, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    row += text;
-    return;
-  }
-  row += '"';
-  for (char c : text) {
-    if (c == '"') row += '"';
-    row += c;
-  }
-  row += '"';
+  row += csv_field(text);
 }
 
 }  // namespace

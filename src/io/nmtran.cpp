@@ -28,9 +28,7 @@ namespace fs = std::filesystem;
 constexpr const char* kColumns = "ID,TIME,EVID,AMT,RATE,II,ADDL,CMT,DRUG,DV,MDV,FLOW";
 
 std::string num(double v) {
-  char buffer[32];
-  const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, v);
-  return std::string(buffer, ec == std::errc() ? end : buffer);
+  return round_trip_number(v);
 }
 
 std::string trim(std::string_view s) {

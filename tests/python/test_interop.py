@@ -27,14 +27,12 @@ def _replay(exe, source_dir, scenario, table, tmp_path, name):
         spec.pop(key, None)
     spec["dosing"] = {"nmtran": str(table)}
     spec["name"] = spec["name"] + " (replayed from its NM-TRAN table)"
-    # Relative model paths in the original resolve against its folder.
-    path = (source_dir / scenario).parent / f".replay_{name}_{tmp_path.name}.yaml"
+    # Written beside the table, never into the source tree (other tests list scenarios/); the
+    # scenarios replayed here name their models, which do not depend on the file's folder.
+    path = tmp_path / f"replay_{name}.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     out = tmp_path / f"{name}_replayed.h5"
-    try:
-        done = subprocess.run([exe, "run", str(path), "-o", str(out)], capture_output=True, text=True)
-    finally:
-        path.unlink()
+    done = subprocess.run([exe, "run", str(path), "-o", str(out)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return out
 

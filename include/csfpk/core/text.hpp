@@ -19,6 +19,13 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
 // "a, b or c"
 std::string join_alternatives(const std::vector<std::string>& items);
 
+// The shortest text that reads back to the same double ("0.1", not "0.1000000000000000055").
+std::string round_trip_number(double value);
+
+// A CSV field per RFC 4180: quoted (with quotes doubled) only when it holds a comma, quote or
+// line break.
+std::string csv_field(std::string_view text);
+
 // The current time as "2026-11-25T18:00:00Z", for provenance.
 std::string utc_now_iso8601();
 
