@@ -1,6 +1,7 @@
 // CVODE (BDF, Newton) with the analytic Jacobian K + q K_q + (f − 1) K_P: dense LU for small
 // systems (compartment models), the KLU sparse direct solver for large ones (1D grids).
-#include <cvode/cvode.h>
+// CVODES (the sensitivity-capable CVODE, same API): the one integrator library the project links.
+#include <cvodes/cvodes.h>
 #include <nvector/nvector_serial.h>
 #include <sundials/sundials_context.h>
 #include <sunlinsol/sunlinsol_dense.h>
