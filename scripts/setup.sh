@@ -10,6 +10,7 @@ packages=(
   build-essential cmake pkg-config
   libsundials-dev libeigen3-dev libhdf5-dev libyaml-cpp-dev libcli11-dev catch2
   libssl-dev                   # SHA-256 of input files (sweep provenance)
+  libceres-dev                 # csfpk fit: the least-squares optimiser
   python3 python3-numpy python3-h5py python3-xarray python3-h5netcdf python3-pandas
   python3-netcdf4              # tests: an independent netCDF reader checks the CF layout
   chromium-headless-shell      # tests: the HTML report rendered in a browser

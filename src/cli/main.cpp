@@ -32,6 +32,7 @@
 #include "io/yaml_node.hpp"
 #include "plan_command.hpp"
 #include "summary_command.hpp"
+#include "fit_command.hpp"
 #include "sweep_commands.hpp"
 #include "verify_command.hpp"
 
@@ -515,6 +516,7 @@ int main(int argc, char** argv) {
   const auto plan_command = csfpk::cli::add_plan_command(app);
   const auto summary_command = csfpk::cli::add_summary_command(app);
   const auto docs_command = csfpk::cli::add_docs_command(app);
+  const auto fit_command = csfpk::cli::add_fit_command(app, joined_command_line(argc, argv));
 
   try {
     app.parse(argc, argv);
@@ -544,6 +546,7 @@ int main(int argc, char** argv) {
     if (const auto code = plan_command->run()) return *code;
     if (const auto code = summary_command->run()) return *code;
     if (const auto code = docs_command->run()) return *code;
+    if (const auto code = fit_command->run()) return *code;
     if (*exporter)
       return export_command(result_path, csv_path, nmtran_path, events_path, export_series,
                             export_overwrite);

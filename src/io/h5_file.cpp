@@ -1,5 +1,7 @@
 #include "io/h5_file.hpp"
 
+#include <hdf5_hl.h>
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -500,6 +502,23 @@ void describe_cf_time(hid_t dataset, std::string_view long_name, std::string_vie
   set_attribute(dataset, "calendar", std::string_view("standard"));
   set_attribute(dataset, "standard_name", std::string_view("time"));
   if (coordinate) set_attribute(dataset, "axis", std::string_view("T"));
+}
+
+void make_dimension(hid_t dataset, const char* name, std::int32_t netcdf_dim_id) {
+  check(H5DSset_scale(dataset, name), dataset, name, "make dimension scale");
+  set_attribute(dataset, "_Netcdf4Dimid", netcdf_dim_id);
+}
+
+void attach_dimensions(hid_t dataset, std::string_view name, std::span<const hid_t> scales) {
+  unsigned axis = 0;
+  for (hid_t scale : scales) {
+    check(H5DSattach_scale(dataset, scale, axis++), dataset, name, "attach dimensions to");
+  }
+}
+
+void describe(hid_t dataset, std::string_view long_name, std::string_view units) {
+  set_attribute(dataset, "long_name", long_name);
+  if (!units.empty()) set_attribute(dataset, "units", units);
 }
 
 }  // namespace csfpk::h5

@@ -156,6 +156,14 @@ std::string read_string_attribute(hid_t object, const std::string& name);
 // Reads a scalar numeric attribute as double.
 double read_double_attribute(hid_t object, const std::string& name);
 
+// --- netCDF-4 dimensions --------------------------------------------------------------------
+// Makes `dataset` the dimension scale of the dimension `name`; _Netcdf4Dimid fixes the order
+// netCDF-C reports dimensions in.
+void make_dimension(hid_t dataset, const char* name, std::int32_t netcdf_dim_id);
+// Attaches one dimension scale per axis of `dataset`, in order.
+void attach_dimensions(hid_t dataset, std::string_view name, std::span<const hid_t> scales);
+// long_name and (when not empty) units.
+void describe(hid_t dataset, std::string_view long_name, std::string_view units);
 // CF attributes of a time coordinate or variable in hours since the scenario start: units
 // `units_since`, calendar, standard_name, long_name and, for the coordinate, axis T.
 void describe_cf_time(hid_t dataset, std::string_view long_name, std::string_view units_since,
