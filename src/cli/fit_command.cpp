@@ -51,6 +51,9 @@ class Fit final : public FitCommand {
         ->check(CLI::Range(1, 100000))
         ->default_val(200);
     command_->add_option("--set", overrides_, "override a scenario field: PATH=VALUE (repeatable)");
+    command_->add_option("--subject-set", subject_overrides_,
+                         "override a field for one subject: SUBJECT:PATH=VALUE (repeatable), e.g. "
+                         "a subject's dose");
     command_->add_option("-o,--output", output_, "fit file to write (default: <data>_fit.h5)");
     command_->add_flag("--overwrite", overwrite_, "replace an existing fit file");
   }
@@ -81,12 +84,21 @@ class Fit final : public FitCommand {
                                               .overwrite = overwrite_,
                                               .inputs = {{scenario_, "scenario"}, {data_, "data"}},
                                               .what = "fit file"});
+    std::vector<SubjectScenario> per_subject;
+    for (const std::string& text : subject_overrides_) {
+      per_subject.push_back(parse_subject_override(text));
+    }
     if (subjects_ == "pooled") {
-      report.fits.push_back(fit(scenario, report.parameters, observations, report.options));
+      report.fits.push_back(
+          fit(scenario, report.parameters, observations, report.options, per_subject));
     } else {
       for (const std::string& subject : observations.subjects()) {
+        std::vector<SubjectScenario> own;
+        for (const SubjectScenario& s : per_subject) {
+          if (s.subject == subject) own.push_back(s);
+        }
         FitResult result =
-            fit(scenario, report.parameters, observations.of_subject(subject), report.options);
+            fit(scenario, report.parameters, observations.of_subject(subject), report.options, own);
         result.label = subject;
         report.fits.push_back(std::move(result));
       }
@@ -115,6 +127,7 @@ class Fit final : public FitCommand {
   bool profile_ = false;
   int max_iterations_ = 200;
   std::vector<std::string> overrides_;
+  std::vector<std::string> subject_overrides_;
   std::string output_;
   bool overwrite_ = false;
 };

@@ -8,6 +8,7 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <optional>
 
 #include "csfpk/core/errors.hpp"
@@ -51,6 +52,101 @@ std::vector<std::string> split(const std::string& text, char sep) {
                        " (expected PATH=INITIAL[,LOWER,UPPER] with units, e.g. "
                        "drugs.morphine.csf_clearance=0.3 mL/min,0.01 mL/min,10 mL/min)");
 }
+
+// ---- subjects -------------------------------------------------------------------------------
+
+// One model evaluator per distinct subject scenario, their observations concatenated in that
+// order (subjects without overrides share the first).
+class Evaluators {
+ public:
+  Evaluators(const ScenarioTemplate& scenario, const std::vector<EstimatedParameter>& parameters,
+             const ObservationSet& observations, const std::vector<SubjectScenario>& subjects) {
+    std::vector<std::vector<std::string>> keys;
+    std::vector<ObservationSet> sets;
+    for (const SubjectScenario& s : subjects) {
+      const bool seen = std::any_of(observations.rows.begin(), observations.rows.end(),
+                                    [&](const Observation& o) { return o.subject == s.subject; });
+      if (!seen) {
+        throw InputError("", 0, "--subject-set",
+                         "subject '" + printable_message(s.subject, 80) +
+                             "' has no observations in " + observations.file);
+      }
+    }
+    for (const Observation& row : observations.rows) {
+      std::vector<std::string> overrides;
+      for (const SubjectScenario& s : subjects) {
+        if (s.subject == row.subject) {
+          overrides.insert(overrides.end(), s.overrides.begin(), s.overrides.end());
+        }
+      }
+      auto found = std::find(keys.begin(), keys.end(), overrides);
+      if (found == keys.end()) {
+        keys.push_back(overrides);
+        sets.emplace_back();
+        sets.back().file = observations.file;
+        found = keys.end() - 1;
+      }
+      sets[static_cast<std::size_t>(found - keys.begin())].rows.push_back(row);
+    }
+    ordered_.file = observations.file;
+    for (std::size_t g = 0; g < sets.size(); ++g) {
+      evaluators_.push_back(
+          std::make_unique<ModelEvaluator>(scenario, parameters, sets[g], keys[g]));
+      ordered_.rows.insert(ordered_.rows.end(), sets[g].rows.begin(), sets[g].rows.end());
+    }
+  }
+
+  const ObservationSet& observations() const { return ordered_; }
+  const std::vector<EstimatedParameter>& parameters() const {
+    return evaluators_.front()->parameters();
+  }
+  Eigen::VectorXd to_fitted(const std::vector<double>& values) const {
+    return evaluators_.front()->to_fitted(values);
+  }
+  Eigen::VectorXd predict(const Eigen::VectorXd& u) {
+    Eigen::VectorXd f(static_cast<Eigen::Index>(ordered_.rows.size()));
+    Eigen::Index at = 0;
+    for (const auto& e : evaluators_) {
+      const Eigen::VectorXd part = e->predict(u);
+      f.segment(at, part.size()) = part;
+      at += part.size();
+    }
+    return f;
+  }
+  Eigen::MatrixXd jacobian(const Eigen::VectorXd& u, GradientMethod method, Eigen::VectorXd& f) {
+    const auto n = static_cast<Eigen::Index>(ordered_.rows.size());
+    f.resize(n);
+    Eigen::MatrixXd j(n, u.size());
+    Eigen::Index at = 0;
+    for (const auto& e : evaluators_) {
+      Eigen::VectorXd part;
+      const Eigen::MatrixXd block = e->jacobian(u, method, part);
+      f.segment(at, part.size()) = part;
+      j.middleRows(at, part.size()) = block;
+      at += part.size();
+    }
+    return j;
+  }
+  // Per parameter: why finite differences were used in any subject group, or empty.
+  std::vector<std::string> gradient_notes() const {
+    std::vector<std::string> notes(parameters().size());
+    for (const auto& e : evaluators_) {
+      for (std::size_t k = 0; k < notes.size(); ++k) {
+        if (notes[k].empty()) notes[k] = e->gradient_notes()[k];
+      }
+    }
+    return notes;
+  }
+  long solves() const {
+    long total = 0;
+    for (const auto& e : evaluators_) total += e->solves();
+    return total;
+  }
+
+ private:
+  std::vector<std::unique_ptr<ModelEvaluator>> evaluators_;
+  ObservationSet ordered_;
+};
 
 // ---- residuals ---------------------------------------------------------------------------
 
@@ -111,7 +207,7 @@ struct Weighting {
 
 class ResidualCost final : public ceres::CostFunction {
  public:
-  ResidualCost(ModelEvaluator& evaluator, const Weighting& weighting, GradientMethod gradient)
+  ResidualCost(Evaluators& evaluator, const Weighting& weighting, GradientMethod gradient)
       : evaluator_(evaluator), weighting_(weighting), gradient_(gradient) {
     set_num_residuals(static_cast<int>(weighting.observed.size()));
     mutable_parameter_block_sizes()->push_back(static_cast<int>(evaluator.parameters().size()));
@@ -135,13 +231,13 @@ class ResidualCost final : public ceres::CostFunction {
   }
 
  private:
-  ModelEvaluator& evaluator_;
+  Evaluators& evaluator_;
   const Weighting& weighting_;
   GradientMethod gradient_;
 };
 
 // One Levenberg–Marquardt solve with the weights held; `fixed` parameters stay where they are.
-ceres::Solver::Summary least_squares(ModelEvaluator& evaluator, const Weighting& weighting,
+ceres::Solver::Summary least_squares(Evaluators& evaluator, const Weighting& weighting,
                                      const FitOptions& options, Eigen::VectorXd& u,
                                      const std::vector<int>& fixed = {}) {
   ResidualCost cost(evaluator, weighting, options.gradient);
@@ -180,8 +276,7 @@ ceres::Solver::Summary least_squares(ModelEvaluator& evaluator, const Weighting&
   return summary;
 }
 
-double weighted_rss(ModelEvaluator& evaluator, const Weighting& weighting,
-                    const Eigen::VectorXd& u) {
+double weighted_rss(Evaluators& evaluator, const Weighting& weighting, const Eigen::VectorXd& u) {
   const Eigen::VectorXd f = evaluator.predict(u);
   Eigen::VectorXd r(f.size());
   if (!weighting.residuals(f, nullptr, r.data(), nullptr)) return kInf;
@@ -351,19 +446,33 @@ ErrorModel parse_error_model(const std::string& text) {
 
 // ---- fitting -----------------------------------------------------------------------------
 
+SubjectScenario parse_subject_override(const std::string& text) {
+  const auto colon = text.find(':');
+  const auto equals = text.find('=');
+  if (colon == std::string::npos || colon == 0 || equals == std::string::npos || equals < colon) {
+    throw InputError(
+        "", 0, "--subject-set",
+        "'" + printable_message(text, 200) +
+            "': expected SUBJECT:PATH=VALUE, e.g. 2:injections.0.dose.morphine=500 ug");
+  }
+  return {trim(text.substr(0, colon)), {trim(text.substr(colon + 1))}};
+}
+
 FitResult fit(const ScenarioTemplate& scenario, const std::vector<EstimatedParameter>& parameters,
-              const ObservationSet& observations, const FitOptions& options) {
+              const ObservationSet& observations, const FitOptions& options,
+              const std::vector<SubjectScenario>& subjects) {
   std::vector<double> start;
   for (const auto& p : parameters) start.push_back(p.initial);
-  return fit_from(scenario, parameters, start, observations, options);
+  return fit_from(scenario, parameters, start, observations, options, subjects);
 }
 
 FitResult fit_from(const ScenarioTemplate& scenario,
                    const std::vector<EstimatedParameter>& parameters,
-                   const std::vector<double>& start, const ObservationSet& observations,
-                   const FitOptions& options) {
+                   const std::vector<double>& start, const ObservationSet& all_observations,
+                   const FitOptions& options, const std::vector<SubjectScenario>& subjects) {
   if (start.size() != parameters.size()) throw InputError("one start value per parameter");
-  ModelEvaluator evaluator(scenario, parameters, observations);
+  Evaluators evaluator(scenario, parameters, all_observations, subjects);
+  const ObservationSet& observations = evaluator.observations();
   const auto n = static_cast<Eigen::Index>(observations.rows.size());
   const auto m = static_cast<Eigen::Index>(parameters.size());
   Weighting weighting{options.error, Eigen::VectorXd(n), Eigen::VectorXd(n), Eigen::VectorXd()};
@@ -418,6 +527,11 @@ FitResult fit_from(const ScenarioTemplate& scenario,
   const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(information);
   const double largest = eigen.eigenvalues().cwiseAbs().maxCoeff();
   const bool singular = !(eigen.eigenvalues().minCoeff() > 1e-12 * largest);
+  if (singular) {
+    result.message +=
+        "; the information matrix is singular: some parameters cannot be told "
+        "apart by these data (see the collinearity indices)";
+  }
   result.covariance = singular ? Eigen::MatrixXd::Constant(m, m, kNaN)
                                : Eigen::MatrixXd(variance * information.inverse());
   result.correlation = Eigen::MatrixXd(m, m);
@@ -430,7 +544,7 @@ FitResult fit_from(const ScenarioTemplate& scenario,
   const double t = dof > 0 ? boost::math::quantile(boost::math::complement(
                                  boost::math::students_t(dof), (1.0 - options.confidence) / 2.0))
                            : kNaN;
-  const std::vector<std::string>& notes = evaluator.gradient_notes();
+  const std::vector<std::string> notes = evaluator.gradient_notes();
   for (Eigen::Index k = 0; k < m; ++k) {
     const EstimatedParameter& p = parameters[static_cast<std::size_t>(k)];
     ParameterEstimate e;

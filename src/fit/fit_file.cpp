@@ -315,8 +315,9 @@ std::string format_fit(const FitReport& report) {
       }
       out << "collinearity index (above " << kCollinearityLimit << ": not identifiable):\n";
       for (const CollinearitySubset& s : f.collinearity) {
-        out << "  " << std::left << std::setw(70) << subset_name(report, s) << number(s.index, 4)
-            << (s.index > kCollinearityLimit ? "  NOT IDENTIFIABLE" : "") << "\n";
+        out << "  " << std::left << std::setw(70) << subset_name(report, s) << " "
+            << number(s.index, 4) << (s.index > kCollinearityLimit ? "  NOT IDENTIFIABLE" : "")
+            << "\n";
       }
     }
   }

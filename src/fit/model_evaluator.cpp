@@ -91,11 +91,17 @@ struct ModelEvaluator::Impl {
   std::vector<std::string> notes;
   long solves = 0;
 
-  Impl(const ScenarioTemplate& s, std::vector<EstimatedParameter> p, ObservationSet o)
-      : scenario(s), parameters(std::move(p)), observations(std::move(o)) {}
+  std::vector<std::string> fixed_overrides;
+
+  Impl(const ScenarioTemplate& s, std::vector<EstimatedParameter> p, ObservationSet o,
+       std::vector<std::string> fixed)
+      : scenario(s),
+        parameters(std::move(p)),
+        observations(std::move(o)),
+        fixed_overrides(std::move(fixed)) {}
 
   Problem problem_at(const Eigen::VectorXd& fitted) const {
-    std::vector<std::string> overrides;
+    std::vector<std::string> overrides = fixed_overrides;
     for (std::size_t j = 0; j < parameters.size(); ++j) {
       overrides.push_back(parameters[j].override_text(
           parameters[j].from_fitted(fitted[static_cast<Eigen::Index>(j)])));
@@ -184,8 +190,9 @@ struct ModelEvaluator::Impl {
 
 ModelEvaluator::ModelEvaluator(const ScenarioTemplate& scenario,
                                std::vector<EstimatedParameter> parameters,
-                               ObservationSet observations)
-    : impl_(std::make_unique<Impl>(scenario, std::move(parameters), std::move(observations))) {
+                               ObservationSet observations, std::vector<std::string> overrides)
+    : impl_(std::make_unique<Impl>(scenario, std::move(parameters), std::move(observations),
+                                   std::move(overrides))) {
   Impl& m = *impl_;
   if (m.parameters.empty()) throw InputError("no parameter to estimate: give --estimate PATH=…");
   std::vector<double> initial;

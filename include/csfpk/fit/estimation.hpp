@@ -108,15 +108,26 @@ struct FitResult {
   std::string message;  // the optimiser's
 };
 
+// What differs in one subject's scenario (their dose, catheter tip, weight-scaled volumes):
+// overrides applied to the scenario for that subject's observations only.
+struct SubjectScenario {
+  std::string subject;
+  std::vector<std::string> overrides;  // "PATH=VALUE", as `csfpk run --set`
+};
+// "SUBJECT:PATH=VALUE" (command line --subject-set). Throws InputError.
+SubjectScenario parse_subject_override(const std::string& text);
+
 // Fits `parameters` of `scenario` to `observations` (one subject, or all pooled) from each
-// parameter's initial value. Throws InputError for observations the scenario cannot predict.
+// parameter's initial value; subjects named in `subjects` get their overrides. Throws InputError
+// for observations the scenario cannot predict.
 FitResult fit(const ScenarioTemplate& scenario, const std::vector<EstimatedParameter>& parameters,
-              const ObservationSet& observations, const FitOptions& options);
+              const ObservationSet& observations, const FitOptions& options,
+              const std::vector<SubjectScenario>& subjects = {});
 
 // The same, from other initial values (in each parameter's unit).
 FitResult fit_from(const ScenarioTemplate& scenario,
                    const std::vector<EstimatedParameter>& parameters,
                    const std::vector<double>& start, const ObservationSet& observations,
-                   const FitOptions& options);
+                   const FitOptions& options, const std::vector<SubjectScenario>& subjects = {});
 
 }  // namespace csfpk

@@ -15,8 +15,10 @@ class ModelEvaluator {
  public:
   // Checks that every observation names a drug of the scenario, a site or level of its model and
   // a time within the run (InputError with the observation's file and line otherwise).
+  // `overrides` ("PATH=VALUE") are applied to the scenario before the parameters (one subject's
+  // dose, say).
   ModelEvaluator(const ScenarioTemplate& scenario, std::vector<EstimatedParameter> parameters,
-                 ObservationSet observations);
+                 ObservationSet observations, std::vector<std::string> overrides = {});
   ~ModelEvaluator();
   ModelEvaluator(const ModelEvaluator&) = delete;
   ModelEvaluator& operator=(const ModelEvaluator&) = delete;
