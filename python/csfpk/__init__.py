@@ -16,6 +16,7 @@ Command line: ``python3 -m csfpk plot OUT.h5 -o FIG.png`` and
 from __future__ import annotations
 
 from .errors import CsfpkError, InputError, IoError, RunFailure, SolverError
+from .fit import open_fit, parameter_table, plot_fit
 from .interop import read_nmtran
 from .plots import (plot_concentration, plot_dermatome_coverage, plot_kymograph, plot_overview,
                     plot_population, plot_profiles, plot_pump, plot_sobol,
@@ -111,4 +112,5 @@ __all__ = [
     "plot_overview", "plot_concentration", "plot_profiles", "plot_kymograph", "plot_pump",
     "plot_dermatome_coverage", "plot_population", "plot_summary_distribution", "plot_sobol",
     "run_scenario", "run_batch", "executable", "source_dir", "read_nmtran",
+    "open_fit", "parameter_table", "plot_fit",
 ]

@@ -14,6 +14,7 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/domain/vertebral_level.hpp"
+#include "csfpk/fit/fit_file.hpp"
 #include "io/yaml_node.hpp"
 
 namespace csfpk::batch {
@@ -179,12 +180,82 @@ void read_correlation(const YamlNode& node, SweepSpec& s) {
   }
 }
 
+// `from_fit: {file, fit}`: one factor per parameter of a fit, sampled from the estimate's
+// normal approximation: log-normal for parameters estimated as log θ (median the estimate, σ its
+// standard error of log θ), normal otherwise, with the fit's correlation as a Gaussian copula,
+// which together is the multivariate normal of the fitted-scale values.
+void read_from_fit(const YamlNode& node, const std::string& sweep_file, SweepSpec& s,
+                   std::set<std::string>& names, std::set<std::string>& paths) {
+  node.allow_only({"file", "fit"});
+  const YamlNode file_node = node.at("file");
+  fs::path path(file_node.text());
+  if (path.is_relative()) path = fs::path(sweep_file).parent_path() / path;
+  FitSample sample;
+  try {
+    sample = read_fit_sample(path.lexically_normal().string(),
+                             node.find("fit") ? node.at("fit").text() : std::string());
+  } catch (const Error& e) {
+    file_node.fail(e.what());
+  }
+  const auto m = static_cast<Eigen::Index>(sample.parameters.size());
+  for (Eigen::Index k = 0; k < m; ++k) {
+    const double variance = sample.covariance(k, k);
+    if (!(variance > 0.0) || !std::isfinite(variance)) {
+      file_node.fail("the fit's covariance is undefined for '" +
+                     sample.parameters[static_cast<std::size_t>(k)].path +
+                     "' (the data do not identify it); nothing to sample");
+    }
+  }
+  const std::size_t first = s.factors.size();
+  for (Eigen::Index k = 0; k < m; ++k) {
+    const EstimatedParameter& p = sample.parameters[static_cast<std::size_t>(k)];
+    Factor f;
+    f.name = p.path;
+    std::replace(f.name.begin(), f.name.end(), '.', '_');
+    if (!valid_name(f.name)) f.name = "fit_" + std::to_string(k);
+    f.path = p.path;
+    f.path_line = file_node.line();
+    f.path_field = file_node.path();
+    f.unit = p.unit;
+    const double sd = std::sqrt(sample.covariance(k, k));
+    const double estimate = sample.estimates[static_cast<std::size_t>(k)];
+    if (p.log_scale) {
+      f.distribution.kind = DistributionKind::kLognormal;
+      f.distribution.median = estimate;
+      f.distribution.sigma = sd;
+    } else {
+      f.distribution.kind = DistributionKind::kNormal;
+      f.distribution.mean = estimate;
+      f.distribution.sd = sd;
+    }
+    if (!names.insert(f.name).second) file_node.fail("two factors are named '" + f.name + "'");
+    if (!paths.insert(f.path).second) file_node.fail("two factors set '" + f.path + "'");
+    s.factors.push_back(std::move(f));
+  }
+  if (m >= 2) {
+    s.correlation.resize(m, m);
+    for (Eigen::Index a = 0; a < m; ++a) {
+      s.correlated.push_back(first + static_cast<std::size_t>(a));
+      for (Eigen::Index b = 0; b < m; ++b) {
+        s.correlation(a, b) = a == b ? 1.0
+                                     : sample.covariance(a, b) / std::sqrt(sample.covariance(a, a) *
+                                                                           sample.covariance(b, b));
+      }
+    }
+    if (Eigen::LLT<Eigen::MatrixXd>(s.correlation).info() != Eigen::Success) {
+      file_node.fail(
+          "the fit's correlation matrix is not positive definite (perfectly correlated "
+          "estimates): fix one of the pair and fit again");
+    }
+  }
+}
+
 SweepSpec read_sweep(const YamlNode& root, const std::string& file, const std::string& text) {
   SweepSpec s;
   s.file = file;
   s.text = text;
-  root.allow_only({"name", "description", "base", "set", "seed", "design", "factors", "correlation",
-                   "outputs"});
+  root.allow_only({"name", "description", "base", "set", "seed", "design", "factors", "from_fit",
+                   "correlation", "outputs"});
   const YamlNode base = root.at("base");
   fs::path base_path(base.text());
   if (base_path.is_relative()) base_path = fs::path(file).parent_path() / base_path;
@@ -220,10 +291,24 @@ SweepSpec read_sweep(const YamlNode& root, const std::string& file, const std::s
     design.at("runs");  // required: reports the missing field
   }
 
-  const YamlNode factors = root.at("factors");
   std::set<std::string> names;
   std::set<std::string> paths;
-  for (const YamlNode& item : factors.items()) {
+  const auto from_fit = root.find("from_fit");
+  if (from_fit) {
+    if (s.design != DesignType::kMonteCarlo && s.design != DesignType::kLatinHypercube) {
+      from_fit->fail(
+          "from_fit samples a fit's uncertainty: use a monte_carlo or latin_hypercube "
+          "design");
+    }
+    if (root.find("correlation")) {
+      root.at("correlation").fail("from_fit brings the fit's own correlation; remove this section");
+    }
+    read_from_fit(*from_fit, file, s, names, paths);
+  }
+  const auto factors_node = root.find("factors");
+  const std::vector<YamlNode> factor_items =
+      factors_node || !from_fit ? root.at("factors").items() : std::vector<YamlNode>{};
+  for (const YamlNode& item : factor_items) {
     item.allow_only(
         {"name", "path", "unit", "values", "uniform", "normal", "lognormal", "truncated_normal"});
     Factor f;
@@ -246,9 +331,9 @@ SweepSpec read_sweep(const YamlNode& root, const std::string& file, const std::s
     }
     s.factors.push_back(std::move(f));
   }
-  if (s.factors.empty()) factors.fail("expected at least one factor");
+  if (s.factors.empty()) root.at("factors").fail("expected at least one factor");
   if (s.design == DesignType::kSobol && 2 * s.factors.size() > 32) {
-    factors.fail("a Sobol design supports at most 16 factors (32 Sobol dimensions)");
+    root.at("factors").fail("a Sobol design supports at most 16 factors (32 Sobol dimensions)");
   }
 
   if (const auto correlation = root.find("correlation")) {

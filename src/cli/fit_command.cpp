@@ -1,11 +1,13 @@
 #include "fit_command.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "csfpk/core/errors.hpp"
+#include "csfpk/core/text.hpp"
 #include "csfpk/fit/estimation.hpp"
 #include "csfpk/fit/fit_file.hpp"
 #include "csfpk/io/data_paths.hpp"
@@ -65,7 +67,7 @@ class Fit final : public FitCommand {
     for (std::size_t a = 0; a < report.parameters.size(); ++a) {
       for (std::size_t b = a + 1; b < report.parameters.size(); ++b) {
         if (report.parameters[a].path == report.parameters[b].path) {
-          throw InputError("", 0, "--estimate",
+          throw InputError("--estimate", 0, "",
                            "'" + report.parameters[a].path + "' is given twice");
         }
       }
@@ -78,16 +80,23 @@ class Fit final : public FitCommand {
     const ObservationSet observations = read_observations(data_);
     const ScenarioTemplate scenario(scenario_, overrides_,
                                     std::make_shared<const ModelLibrary>(models_directory()));
+    std::vector<SubjectScenario> per_subject;
+    const std::vector<std::string> subjects = observations.subjects();
+    for (const std::string& text : subject_overrides_) {
+      per_subject.push_back(parse_subject_override(text));
+      if (std::find(subjects.begin(), subjects.end(), per_subject.back().subject) ==
+          subjects.end()) {
+        throw InputError("--subject-set", 0, "",
+                         "subject '" + per_subject.back().subject + "' has no observations in " +
+                             data_ + " (subjects: " + join_alternatives(subjects) + ")");
+      }
+    }
     std::string output = output_;
     if (output.empty()) output = std::filesystem::path(data_).stem().string() + "_fit.h5";
     OutputClaim claim = OutputClaim::acquire({.path = output,
                                               .overwrite = overwrite_,
                                               .inputs = {{scenario_, "scenario"}, {data_, "data"}},
                                               .what = "fit file"});
-    std::vector<SubjectScenario> per_subject;
-    for (const std::string& text : subject_overrides_) {
-      per_subject.push_back(parse_subject_override(text));
-    }
     if (subjects_ == "pooled") {
       report.fits.push_back(
           fit(scenario, report.parameters, observations, report.options, per_subject));

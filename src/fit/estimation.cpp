@@ -47,7 +47,7 @@ std::vector<std::string> split(const std::string& text, char sep) {
 }
 
 [[noreturn]] void estimate_error(const std::string& text, const std::string& why) {
-  throw InputError("", 0, "--estimate",
+  throw InputError("--estimate", 0, "",
                    "'" + printable_message(text, 200) + "': " + why +
                        " (expected PATH=INITIAL[,LOWER,UPPER] with units, e.g. "
                        "drugs.morphine.csf_clearance=0.3 mL/min,0.01 mL/min,10 mL/min)");
@@ -67,7 +67,7 @@ class Evaluators {
       const bool seen = std::any_of(observations.rows.begin(), observations.rows.end(),
                                     [&](const Observation& o) { return o.subject == s.subject; });
       if (!seen) {
-        throw InputError("", 0, "--subject-set",
+        throw InputError("--subject-set", 0, "",
                          "subject '" + printable_message(s.subject, 80) +
                              "' has no observations in " + observations.file);
       }
@@ -410,7 +410,7 @@ ErrorModel parse_error_model(const std::string& text) {
   const std::vector<std::string> values =
       colon == std::string::npos ? std::vector<std::string>{} : split(text.substr(colon + 1), ',');
   const auto fail = [&](const std::string& why) -> ErrorModel {
-    throw InputError("", 0, "--error",
+    throw InputError("--error", 0, "",
                      "'" + printable_message(text, 200) + "': " + why +
                          " (expected additive[:SD], proportional[:CV], combined:SD,CV or log; "
                          "SD with a concentration unit, e.g. combined:0.01 ug/mL,0.1)");
