@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Runs libFuzzer targets for SECONDS each (default 60) from their seed corpora in
+# Runs libFuzzer targets for SECONDS each (default 48) from their seed corpora in
 # fuzz/corpus/<target>/, with AddressSanitizer + UndefinedBehaviorSanitizer and leak checks.
 # Usage: scripts/fuzz.sh [SECONDS [TARGET ...]]; the default targets are quantity (unit parser),
-# scenario (scenario loader), result (result reader and CSV export) and sweep (sweep readers
-# and merge); result_bytes and sweep_bytes (raw bytes into the HDF5 readers) are for campaigns.
+# scenario (scenario loader), observations (the fit's observations CSV and arguments), result
+# (result reader and CSV export) and sweep (sweep readers and merge); result_bytes and
+# sweep_bytes (raw bytes into the HDF5 readers) are for campaigns.
 # The targets are built in the asan preset (clang), which the test command builds anyway.
 # -seed is fixed, so a run follows the same mutations every time: a failure that appears at
 # time t reproduces in any run of at least t seconds on the same sources.
@@ -11,9 +12,9 @@
 # build/asan/fuzz/artifacts and fails the script. For a longer campaign: scripts/fuzz.sh 3600
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-60}"
+seconds="${1:-48}"
 targets=("${@:2}")
-((${#targets[@]})) || targets=(quantity scenario result sweep)
+((${#targets[@]})) || targets=(quantity scenario observations result sweep)
 build=build/asan
 cmake --preset asan > /dev/null
 cmake --build --preset asan -j "$(nproc)" --target "${targets[@]/#/fuzz_}" > /dev/null
