@@ -69,9 +69,9 @@ int main(int argc, char** argv) {
   const double one_solve = median_seconds(5, [&] { (void)run_scenario(p1, {}); });
 
   std::ofstream json(out);
-  json << "{\n  \"csfpk_version\": \"" << kVersion << "\",\n  \"observations\": "
-       << data.rows.size() << ",\n  \"one_p1_run_seconds\": " << one_solve
-       << ",\n  \"results\": [\n";
+  json << "{\n  \"csfpk_version\": \"" << kVersion
+       << "\",\n  \"observations\": " << data.rows.size()
+       << ",\n  \"one_p1_run_seconds\": " << one_solve << ",\n  \"results\": [\n";
   std::cout << "P1 run (4 drugs, 28 days): " << one_solve * 1e3 << " ms\n";
   bool first = true;
   for (const GradientMethod gradient :
@@ -79,8 +79,9 @@ int main(int argc, char** argv) {
     FitOptions options;
     options.gradient = gradient;
     FitResult result;
-    const double seconds = median_seconds(
-        3, [&] { result = fit_from(scenario, parameters, {0.54, 0.7}, data, options); });
+    const double seconds = median_seconds(3, [&] {
+      result = fit_from(scenario, parameters, {0.54, 0.7}, data, options);
+    });
     double worst = 0.0;
     for (std::size_t k = 0; k < truth.size(); ++k) {
       worst = std::max(worst, std::abs(result.parameters[k].estimate / truth[k] - 1.0));
@@ -92,8 +93,7 @@ int main(int argc, char** argv) {
               << (result.converged ? "" : " (NOT converged)") << "\n";
     json << (first ? "" : ",\n") << "    {\"gradient\": \"" << name
          << "\", \"seconds\": " << seconds << ", \"solves\": " << result.solves
-         << ", \"iterations\": " << result.iterations
-         << ", \"largest_relative_error\": " << worst
+         << ", \"iterations\": " << result.iterations << ", \"largest_relative_error\": " << worst
          << ", \"converged\": " << (result.converged ? "true" : "false") << "}";
     first = false;
   }

@@ -144,3 +144,47 @@ TEST_CASE("sensitivities equal central differences with tip flow and circadian p
   check_against_differences(source("scenarios/baclofen_flex_day_night.yaml"), overrides, overrides,
                             parameters, observations, 1e-5);
 }
+
+TEST_CASE("finite differences stand in where the sensitivity system does not apply, and say why",
+          "[fit]") {
+  const auto library = std::make_shared<const csfpk::ModelLibrary>(csfpk::models_directory());
+  SECTION("a parameter that moves dose times") {
+    const csfpk::ScenarioTemplate scenario(source("scenarios/reference/p1.yaml"),
+                                           {"duration=2 day"}, library);
+    const std::vector<EstimatedParameter> parameters = {
+        parameter("drugs.morphine.csf_elimination_rate=0.36 1/h"),
+        parameter("pump.periodic_boluses.0.duration=5 min")};
+    ModelEvaluator evaluator(scenario, parameters,
+                             samples("morphine", {"lumbar"}, {8.0, 9.5, 20.0, 40.0}));
+    Eigen::VectorXd f;
+    const Eigen::VectorXd u = evaluator.to_fitted({0.36, 5.0});
+    const Eigen::MatrixXd j = evaluator.jacobian(u, GradientMethod::kSensitivity, f);
+    CHECK(evaluator.gradient_notes()[0].empty());
+    CHECK_THAT(evaluator.gradient_notes()[1],
+               Catch::Contains("finite differences") && Catch::Contains("breakpoints"));
+    // The stand-in column against differences with a ten times smaller step.
+    const double h = 1e-4;
+    Eigen::VectorXd up = u;
+    Eigen::VectorXd down = u;
+    up[1] += h;
+    down[1] -= h;
+    const Eigen::VectorXd reference = (evaluator.predict(up) - evaluator.predict(down)) / (2 * h);
+    CHECK((j.col(1) - reference).cwiseAbs().maxCoeff() <= 1e-4 * reference.cwiseAbs().maxCoeff());
+  }
+  SECTION("a nonlinear model (limited advection)") {
+    const csfpk::ScenarioTemplate scenario(source("scenarios/spinal_morphine_tip_L2.yaml"),
+                                           {"duration=6 h", "model.grid={cells: 40}"}, library);
+    const std::vector<EstimatedParameter> parameters = {
+        parameter("drugs.morphine.meningeal_permeability=0.012 cm/h")};
+    ModelEvaluator evaluator(scenario, parameters,
+                             samples("morphine", {"L2", "T10", "cranial_pool"}, {1.0, 3.0, 6.0}));
+    Eigen::VectorXd f;
+    const Eigen::MatrixXd sensitivity =
+        evaluator.jacobian(evaluator.to_fitted({0.012}), GradientMethod::kSensitivity, f);
+    CHECK_THAT(evaluator.gradient_notes()[0], Catch::Contains("nonlinear"));
+    const Eigen::MatrixXd forced =
+        evaluator.jacobian(evaluator.to_fitted({0.012}), GradientMethod::kFiniteDifference, f);
+    CHECK(evaluator.gradient_notes()[0] == "finite differences (requested)");
+    CHECK((sensitivity - forced).cwiseAbs().maxCoeff() == 0.0);
+  }
+}
