@@ -153,38 +153,54 @@ struct ModelEvaluator::Impl {
     return sum;
   }
 
-  // ∂f/∂u_j by the sensitivity equations of every observed drug; throws SensitivityUnavailable.
-  Eigen::VectorXd sensitivity_column(const Problem& base, const Eigen::VectorXd& fitted,
-                                     std::size_t j) {
-    const auto jj = static_cast<Eigen::Index>(j);
-    const double h = step_for(parameters[j], fitted[jj], kAssemblyStep);
-    Eigen::VectorXd up = fitted;
-    Eigen::VectorXd down = fitted;
-    up[jj] += h;
-    down[jj] -= h;
-    const Problem plus = problem_at(up);
-    const Problem minus = problem_at(down);
-    Eigen::VectorXd column =
-        Eigen::VectorXd::Zero(static_cast<Eigen::Index>(observations.rows.size()));
+  // ∂f/∂u for the parameters `which` (columns in that order) by the sensitivity equations of
+  // every observed drug, all parameters in one solve per drug; throws SensitivityUnavailable.
+  Eigen::MatrixXd sensitivity_columns(const Problem& base, const Eigen::VectorXd& fitted,
+                                      const std::vector<std::size_t>& which) {
+    std::vector<double> steps;
+    std::vector<Problem> plus;
+    std::vector<Problem> minus;
+    plus.reserve(which.size());
+    minus.reserve(which.size());
+    for (const std::size_t j : which) {
+      const auto jj = static_cast<Eigen::Index>(j);
+      const double h = step_for(parameters[j], fitted[jj], kAssemblyStep);
+      Eigen::VectorXd up = fitted;
+      Eigen::VectorXd down = fitted;
+      up[jj] += h;
+      down[jj] -= h;
+      steps.push_back(2.0 * h);
+      plus.push_back(problem_at(up));
+      minus.push_back(problem_at(down));
+    }
+    Eigen::MatrixXd columns =
+        Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(observations.rows.size()),
+                              static_cast<Eigen::Index>(which.size()));
     for (const DrugGroup& group : groups) {
       const std::size_t d = group.drug;
-      const AssemblyPerturbation perturbation{&plus.drugs[d].system, &minus.drugs[d].system,
-                                              plus.schedule.get(), minus.schedule.get(), 2.0 * h};
-      const StateSensitivities solved =
-          simulate_sensitivities(base.drugs[d].system, *base.schedule, {perturbation},
-                                 group.times_h, base.scenario.solver);
+      std::vector<AssemblyPerturbation> perturbations;
+      for (std::size_t k = 0; k < which.size(); ++k) {
+        perturbations.push_back({&plus[k].drugs[d].system, &minus[k].drugs[d].system,
+                                 plus[k].schedule.get(), minus[k].schedule.get(), steps[k]});
+      }
+      const StateSensitivities solved = simulate_sensitivities(
+          base.drugs[d].system, *base.schedule, perturbations, group.times_h, base.scenario.solver);
       ++solves;
-      for (std::size_t k = 0; k < group.rows.size(); ++k) {
-        const std::size_t row = group.rows[k];
-        const Eigen::VectorXd& x = solved.states[group.columns[k]];
-        const Eigen::VectorXd& s = solved.derivatives[0][group.columns[k]];
-        // ∂(H x)/∂u = H s + (∂H/∂u) x: volumes and level positions may depend on the parameter.
-        column[static_cast<Eigen::Index>(row)] =
-            apply(terms(base, group, row), s) +
-            (apply(terms(plus, group, row), x) - apply(terms(minus, group, row), x)) / (2.0 * h);
+      for (std::size_t r = 0; r < group.rows.size(); ++r) {
+        const std::size_t row = group.rows[r];
+        const Eigen::VectorXd& x = solved.states[group.columns[r]];
+        const std::vector<Term> at_base = terms(base, group, row);
+        for (std::size_t k = 0; k < which.size(); ++k) {
+          const Eigen::VectorXd& s = solved.derivatives[k][group.columns[r]];
+          // ∂(H x)/∂u = H s + (∂H/∂u) x: volumes and level positions may depend on the parameter.
+          columns(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(k)) =
+              apply(at_base, s) +
+              (apply(terms(plus[k], group, row), x) - apply(terms(minus[k], group, row), x)) /
+                  steps[k];
+        }
       }
     }
-    return column;
+    return columns;
   }
 };
 
@@ -285,15 +301,27 @@ Eigen::MatrixXd ModelEvaluator::jacobian(const Eigen::VectorXd& fitted, Gradient
   const Problem base = m.problem_at(fitted);
   predictions = m.predict(base);
   Eigen::MatrixXd j(predictions.size(), static_cast<Eigen::Index>(m.parameters.size()));
-  for (std::size_t k = 0; k < m.parameters.size(); ++k) {
-    const auto col = static_cast<Eigen::Index>(k);
-    if (method == GradientMethod::kFiniteDifference) {
+  const std::size_t count = m.parameters.size();
+  if (method == GradientMethod::kFiniteDifference) {
+    for (std::size_t k = 0; k < count; ++k) {
       m.notes[k] = "finite differences (requested)";
-      j.col(col) = m.difference_column(fitted, k);
-      continue;
+      j.col(static_cast<Eigen::Index>(k)) = m.difference_column(fitted, k);
     }
+    return j;
+  }
+  std::vector<std::size_t> all(count);
+  for (std::size_t k = 0; k < count; ++k) all[k] = k;
+  try {
+    j = m.sensitivity_columns(base, fitted, all);
+    std::fill(m.notes.begin(), m.notes.end(), std::string());
+    return j;
+  } catch (const SensitivityUnavailable&) {
+    // Some parameter cannot be differentiated this way: find which, one at a time.
+  }
+  for (std::size_t k = 0; k < count; ++k) {
+    const auto col = static_cast<Eigen::Index>(k);
     try {
-      j.col(col) = m.sensitivity_column(base, fitted, k);
+      j.col(col) = m.sensitivity_columns(base, fitted, {k});
       m.notes[k].clear();
     } catch (const SensitivityUnavailable& e) {
       m.notes[k] = std::string("finite differences: ") + e.what();

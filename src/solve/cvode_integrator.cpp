@@ -40,13 +40,32 @@ using Vector = std::unique_ptr<std::remove_pointer_t<N_Vector>, VectorDeleter>;
 using Matrix = std::unique_ptr<std::remove_pointer_t<SUNMatrix>, MatrixDeleter>;
 using LinearSolver = std::unique_ptr<std::remove_pointer_t<SUNLinearSolver>, LinearSolverDeleter>;
 using CvodeMemory = std::unique_ptr<void, CvodeDeleter>;
+// An N_Vector array (CVODES's sensitivities) with its length.
+class VectorArray {
+ public:
+  VectorArray() = default;
+  VectorArray(int count, N_Vector like)
+      : count_(count), vectors_(N_VCloneVectorArray(count, like)) {}
+  VectorArray(const VectorArray&) = delete;
+  VectorArray& operator=(const VectorArray&) = delete;
+  ~VectorArray() {
+    if (vectors_ != nullptr) N_VDestroyVectorArray(vectors_, count_);
+  }
+  N_Vector* get() const { return vectors_; }
+  N_Vector operator[](int i) const { return vectors_[i]; }
+
+ private:
+  int count_ = 0;
+  N_Vector* vectors_ = nullptr;
+};
 
 // Up to this many states a dense LU beats KLU's symbolic bookkeeping.
 constexpr int kMostDenseStates = 40;
 
-class CvodeIntegrator final : public LinearIntegrator {
+class CvodeIntegrator final : public LinearIntegrator, public SensitivityIntegrator {
  public:
-  CvodeIntegrator(const LinearSystem& system, const SolverOptions& options)
+  // `sensitivities` > 0 switches on CVODES's forward sensitivities for that many parameters.
+  CvodeIntegrator(const LinearSystem& system, const SolverOptions& options, int sensitivities = 0)
       : system_(system),
         jacobian_pattern_(with_full_diagonal(system.rates_at(0.0))),
         input_(Eigen::VectorXd::Zero(system.size())) {
@@ -89,6 +108,46 @@ class CvodeIntegrator final : public LinearIntegrator {
     check(CVodeSetJacFn(memory_.get(), dense_ ? dense_jacobian : jacobian), "CVodeSetJacFn");
     report_.method = dense_ ? "cvode (dense LU)" : "cvode (KLU)";
     report_.states = system.size();
+    if (sensitivities > 0) {
+      if (system.nonlinear_correction) fail(0.0, "sensitivities need a linear system");
+      sensitivity_count_ = sensitivities;
+      sensitivities_ = std::make_unique<VectorArray>(sensitivities, state_.get());
+      if (sensitivities_->get() == nullptr) fail(0.0, "cannot allocate the sensitivities");
+      for (int j = 0; j < sensitivities; ++j) N_VConst(0.0, (*sensitivities_)[j]);
+      check(CVodeSensInit1(memory_.get(), sensitivities, CV_STAGGERED, sensitivity_rhs,
+                           sensitivities_->get()),
+            "CVodeSensInit1");
+      // The sensitivities' tolerances follow the states' (the parameters are scaled to 1: log θ).
+      check(CVodeSensEEtolerances(memory_.get()), "CVodeSensEEtolerances");
+      check(CVodeSetSensErrCon(memory_.get(), SUNTRUE), "CVodeSetSensErrCon");
+      report_.method += " with forward sensitivities";
+    }
+  }
+
+  void start_interval(double t0, double t1, const Eigen::VectorXd& x0,
+                      const std::vector<Eigen::VectorXd>& s0, const Eigen::VectorXd& b,
+                      const IntervalDrivers& drivers,
+                      const IntervalDerivatives& derivatives) override {
+    derivatives_ = &derivatives;
+    for (int j = 0; j < sensitivity_count_; ++j) {
+      const Eigen::VectorXd& value = s0[static_cast<std::size_t>(j)];
+      std::copy(value.data(), value.data() + value.size(),
+                N_VGetArrayPointer((*sensitivities_)[j]));
+    }
+    start_interval(t0, t1, x0, b, drivers);
+    check(CVodeSensReInit(memory_.get(), CV_STAGGERED, sensitivities_->get()), "CVodeSensReInit",
+          t0);
+  }
+
+  void advance_to(double t, Eigen::VectorXd& x, std::vector<Eigen::VectorXd>& s) override {
+    x = advance_to(t);
+    double reached = time_;
+    check(CVodeGetSens(memory_.get(), &reached, sensitivities_->get()), "CVodeGetSens", t);
+    s.resize(static_cast<std::size_t>(sensitivity_count_));
+    for (int j = 0; j < sensitivity_count_; ++j) {
+      s[static_cast<std::size_t>(j)] = Eigen::Map<const Eigen::VectorXd>(
+          N_VGetArrayPointer((*sensitivities_)[j]), system_.size());
+    }
   }
 
   void start_interval(double t0, double t1, const Eigen::VectorXd& x0, const Eigen::VectorXd& b,
@@ -153,6 +212,21 @@ class CvodeIntegrator final : public LinearIntegrator {
         column[it.row()] = it.value();
       }
     }
+    return 0;
+  }
+
+  // s_j' = M s_j + ∂M_j x + ∂b_j.
+  static int sensitivity_rhs(int /*count*/, double /*t*/, N_Vector y, N_Vector /*ydot*/, int j,
+                             N_Vector s, N_Vector sdot, void* user_data, N_Vector, N_Vector) {
+    const auto& self = *static_cast<const CvodeIntegrator*>(user_data);
+    const Eigen::Index n = self.system_.size();
+    Eigen::Map<const Eigen::VectorXd> x(N_VGetArrayPointer(y), n);
+    Eigen::Map<const Eigen::VectorXd> sj(N_VGetArrayPointer(s), n);
+    Eigen::Map<Eigen::VectorXd> out(N_VGetArrayPointer(sdot), n);
+    const auto k = static_cast<std::size_t>(j);
+    out.noalias() = self.jacobian_pattern_ * sj;
+    out.noalias() += self.derivatives_->matrix[k] * x;
+    out += self.derivatives_->input[k];
     return 0;
   }
 
@@ -224,6 +298,8 @@ class CvodeIntegrator final : public LinearIntegrator {
   double time_ = 0.0;
   bool dense_ = false;
   SolverReport report_;
+  int sensitivity_count_ = 0;
+  const IntervalDerivatives* derivatives_ = nullptr;  // of the current interval
   // Declaration order is destruction order in reverse: CVODE memory goes before its solver,
   // matrix and vectors, and the context last.
   Context context_;
@@ -231,6 +307,7 @@ class CvodeIntegrator final : public LinearIntegrator {
   Vector tolerances_;
   Matrix jacobian_;
   LinearSolver solver_;
+  std::unique_ptr<VectorArray> sensitivities_;
   CvodeMemory memory_;
 };
 
@@ -239,6 +316,11 @@ class CvodeIntegrator final : public LinearIntegrator {
 std::unique_ptr<LinearIntegrator> make_cvode_integrator(const LinearSystem& system,
                                                         const SolverOptions& options) {
   return std::make_unique<CvodeIntegrator>(system, options);
+}
+
+std::unique_ptr<SensitivityIntegrator> make_cvodes_sensitivity_integrator(
+    const LinearSystem& system, int parameters, const SolverOptions& options) {
+  return std::make_unique<CvodeIntegrator>(system, options, parameters);
 }
 
 }  // namespace csfpk

@@ -4,6 +4,7 @@
 // The driver (simulate) restarts the integrator at every breakpoint, so no step crosses a
 // discontinuity.
 #include <Eigen/Core>
+#include <Eigen/SparseCore>
 #include <compare>
 #include <memory>
 #include <vector>
@@ -38,6 +39,27 @@ class LinearIntegrator {
 
 std::unique_ptr<LinearIntegrator> make_cvode_integrator(const LinearSystem& system,
                                                         const SolverOptions& options);
+
+// CVODES with forward sensitivities (CVodeSensInit1, staggered corrector, error control on the
+// sensitivities): besides x' = M x + b, for each parameter j, s_j' = M s_j + ∂M_j x + ∂b_j with
+// ∂M_j and ∂b_j constant on the interval.
+struct IntervalDerivatives {
+  std::vector<Eigen::SparseMatrix<double>> matrix;  // ∂M_j
+  std::vector<Eigen::VectorXd> input;               // ∂b_j
+};
+class SensitivityIntegrator {
+ public:
+  virtual ~SensitivityIntegrator() = default;
+  // As LinearIntegrator::start_interval, with the sensitivities at t0 and the interval's
+  // derivatives (which must outlive the interval).
+  virtual void start_interval(double t0, double t1, const Eigen::VectorXd& x0,
+                              const std::vector<Eigen::VectorXd>& s0, const Eigen::VectorXd& b,
+                              const IntervalDrivers& drivers,
+                              const IntervalDerivatives& derivatives) = 0;
+  virtual void advance_to(double t, Eigen::VectorXd& x, std::vector<Eigen::VectorXd>& s) = 0;
+};
+std::unique_ptr<SensitivityIntegrator> make_cvodes_sensitivity_integrator(
+    const LinearSystem& system, int parameters, const SolverOptions& options);
 std::unique_ptr<LinearIntegrator> make_exact_integrator(const LinearSystem& system);
 
 // What the uniform-step exact integrator needs to know of a run before it starts: the step δ of

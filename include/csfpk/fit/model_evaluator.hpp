@@ -37,7 +37,7 @@ class ModelEvaluator {
                            Eigen::VectorXd& predictions);
   // Per parameter: empty, or why its last derivative came from finite differences.
   const std::vector<std::string>& gradient_notes() const;
-  long solves() const;  // drug solves so far (a sensitivity solve counts once per parameter)
+  long solves() const;  // drug solves so far (a solve with sensitivities counts once)
 
  private:
   struct Impl;

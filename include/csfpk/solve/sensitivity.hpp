@@ -7,8 +7,10 @@
 //
 //   s' = A s + (∂A/∂θ) x + ∂b/∂θ,   s jumps by ∂(dose)/∂θ at each impulse,
 //
-// solved together with x as one linear system [[A, 0], [∂A/∂θ, A]] by the method the plain
-// solve would use (the matrix exponential, exact, or CVODES with error control on x and s).
+// solved with x by the method the plain solve would use: for small systems under the exact
+// method, one doubled linear system [[A, 0], [∂A/∂θ, A]] per parameter through the matrix
+// exponential; otherwise CVODES's forward sensitivities (CVodeSensInit1, staggered corrector,
+// error control on the sensitivities), every parameter in one solve.
 // ∂A/∂θ, ∂b/∂θ and ∂(dose)/∂θ are central differences of the model assembly at θ ± h: an
 // algebraic function of θ, so their error is the O(h²) truncation of smooth formulas (about 1e-9
 // relative at h = 1e-4), not the solver noise that a finite difference of whole solutions carries.
