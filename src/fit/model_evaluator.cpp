@@ -136,14 +136,22 @@ struct ModelEvaluator::Impl {
 
   Eigen::VectorXd predict_at(const Eigen::VectorXd& fitted) { return predict(problem_at(fitted)); }
 
-  Eigen::VectorXd difference_column(const Eigen::VectorXd& fitted, std::size_t j) {
+  // `fitted` with parameter j moved by ± its step (`relative` as step_for takes it); the step.
+  struct Around {
+    Eigen::VectorXd up, down;
+    double h = 0.0;
+  };
+  Around around(const Eigen::VectorXd& fitted, std::size_t j, double relative) const {
     const auto jj = static_cast<Eigen::Index>(j);
-    const double h = step_for(parameters[j], fitted[jj], kSolutionStep);
-    Eigen::VectorXd up = fitted;
-    Eigen::VectorXd down = fitted;
-    up[jj] += h;
-    down[jj] -= h;
-    return (predict_at(up) - predict_at(down)) / (2.0 * h);
+    Around a{fitted, fitted, step_for(parameters[j], fitted[jj], relative)};
+    a.up[jj] += a.h;
+    a.down[jj] -= a.h;
+    return a;
+  }
+
+  Eigen::VectorXd difference_column(const Eigen::VectorXd& fitted, std::size_t j) {
+    const Around a = around(fitted, j, kSolutionStep);
+    return (predict_at(a.up) - predict_at(a.down)) / (2.0 * a.h);
   }
 
   // Σ coefficient · x over the terms of one observation, in a given problem.
@@ -163,15 +171,10 @@ struct ModelEvaluator::Impl {
     plus.reserve(which.size());
     minus.reserve(which.size());
     for (const std::size_t j : which) {
-      const auto jj = static_cast<Eigen::Index>(j);
-      const double h = step_for(parameters[j], fitted[jj], kAssemblyStep);
-      Eigen::VectorXd up = fitted;
-      Eigen::VectorXd down = fitted;
-      up[jj] += h;
-      down[jj] -= h;
-      steps.push_back(2.0 * h);
-      plus.push_back(problem_at(up));
-      minus.push_back(problem_at(down));
+      const Around a = around(fitted, j, kAssemblyStep);
+      steps.push_back(2.0 * a.h);
+      plus.push_back(problem_at(a.up));
+      minus.push_back(problem_at(a.down));
     }
     Eigen::MatrixXd columns =
         Eigen::MatrixXd::Zero(static_cast<Eigen::Index>(observations.rows.size()),

@@ -3,7 +3,9 @@
 // the sensitivity solve (sensitivity.cpp) so that both see exactly the same intervals, inputs and
 // drivers.
 #include <Eigen/Core>
+#include <algorithm>
 #include <deque>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -37,5 +39,16 @@ struct IntervalPlan {
 // Throws SolverError (a schedule without time span, a circadian run beyond 1e6 h).
 IntervalPlan plan_intervals(const LinearSystem& system, const InfusionSchedule& schedule,
                             RouteTargets& targets);
+
+// Calls `give(index)` for every impulse of `drug` at breakpoint t, in schedule order, moving
+// `next` (the first impulse not yet given) past every impulse up to t.
+template <typename Give>
+void impulses_at(const InfusionSchedule& schedule, const std::string& drug, double t,
+                 std::size_t& next, Give&& give) {
+  const auto& impulses = schedule.impulses;
+  for (; next < impulses.size() && impulses[next].time_h <= t + 1e-12 * std::max(1.0, t); ++next) {
+    if (impulses[next].drug == drug) give(next);
+  }
+}
 
 }  // namespace csfpk

@@ -143,21 +143,15 @@ StateSensitivities cvodes_sensitivities(const LinearSystem& system,
   const std::vector<double>& breaks = plan.breaks;
   for (std::size_t k = 0; k < breaks.size(); ++k) {
     const double t = breaks[k];
-    for (; next_impulse < impulses.size() &&
-           impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
-         ++next_impulse) {
-      const Impulse& impulse = impulses[next_impulse];
-      if (impulse.drug != system.drug) continue;
-      x += dose_vector(targets, impulse, n);
+    impulses_at(schedule, system.drug, t, next_impulse, [&](std::size_t i) {
+      x += dose_vector(targets, impulses[i], n);
       for (std::size_t j = 0; j < m; ++j) {
         PerturbedPlans& p = *plans[j];
-        s[j] +=
-            (dose_vector(p.plus_targets, p.perturbation.plus_schedule->impulses[next_impulse], n) -
-             dose_vector(p.minus_targets, p.perturbation.minus_schedule->impulses[next_impulse],
-                         n)) /
-            p.perturbation.step;
+        s[j] += (dose_vector(p.plus_targets, p.perturbation.plus_schedule->impulses[i], n) -
+                 dose_vector(p.minus_targets, p.perturbation.minus_schedule->impulses[i], n)) /
+                p.perturbation.step;
       }
-    }
+    });
     while (next_output < output_times_h.size() && same_time(output_times_h[next_output], t)) {
       record(next_output++, x, s);
     }
@@ -267,16 +261,12 @@ StateSensitivities simulate_sensitivities(const LinearSystem& system,
     const std::vector<double>& breaks = plan.breaks;
     for (std::size_t k = 0; k < breaks.size(); ++k) {
       const double t = breaks[k];
-      for (; next_impulse < impulses.size() &&
-             impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
-           ++next_impulse) {
-        const Impulse& impulse = impulses[next_impulse];
-        if (impulse.drug != system.drug) continue;
-        z.head(n) += dose_vector(targets, impulse, n);
-        z.tail(n) += (dose_vector(plus_targets, p.plus_schedule->impulses[next_impulse], n) -
-                      dose_vector(minus_targets, p.minus_schedule->impulses[next_impulse], n)) /
+      impulses_at(schedule, system.drug, t, next_impulse, [&](std::size_t i) {
+        z.head(n) += dose_vector(targets, impulses[i], n);
+        z.tail(n) += (dose_vector(plus_targets, p.plus_schedule->impulses[i], n) -
+                      dose_vector(minus_targets, p.minus_schedule->impulses[i], n)) /
                      p.step;
-      }
+      });
       while (next_output < output_times_h.size() && same_time(output_times_h[next_output], t)) {
         record(next_output++, z);
       }

@@ -220,12 +220,9 @@ DrugTrajectory simulate(const LinearSystem& system, const InfusionSchedule& sche
   const auto& impulses = schedule.impulses;
   for (std::size_t k = 0; k < breaks.size(); ++k) {
     const double t = breaks[k];
-    for (; next_impulse < impulses.size() &&
-           impulses[next_impulse].time_h <= t + 1e-12 * std::max(1.0, t);
-         ++next_impulse) {
-      const Impulse& impulse = impulses[next_impulse];
-      if (impulse.drug == system.drug) add_dose(x, targets.of(impulse.route), impulse.mass_ug);
-    }
+    impulses_at(schedule, system.drug, t, next_impulse, [&](std::size_t i) {
+      add_dose(x, targets.of(impulses[i].route), impulses[i].mass_ug);
+    });
     while (next_output < output_times_h.size() && same_time(output_times_h[next_output], t)) {
       recorder.record(next_output, output_times_h[next_output], x);
       ++next_output;
