@@ -471,6 +471,14 @@ FitResult fit_from(const ScenarioTemplate& scenario,
                    const std::vector<double>& start, const ObservationSet& all_observations,
                    const FitOptions& options, const std::vector<SubjectScenario>& subjects) {
   if (start.size() != parameters.size()) throw InputError("one start value per parameter");
+  for (std::size_t k = 0; k < start.size(); ++k) {
+    const EstimatedParameter& p = parameters[k];
+    if (!(start[k] >= p.lower && start[k] <= p.upper) || (p.log_scale && !(start[k] > 0.0))) {
+      throw InputError("--estimate", 0, "",
+                       p.path + ": the start " + round_trip_number(start[k]) +
+                           " lies outside the bounds");
+    }
+  }
   Evaluators evaluator(scenario, parameters, all_observations, subjects);
   const ObservationSet& observations = evaluator.observations();
   const auto n = static_cast<Eigen::Index>(observations.rows.size());
@@ -493,6 +501,7 @@ FitResult fit_from(const ScenarioTemplate& scenario,
   result.observations = observations;
   result.start = start;
   ceres::Solver::Summary summary;
+  bool settled = !weighting.reweighted();
   for (int round = 0; round < kMostReweightRounds; ++round) {
     const Eigen::VectorXd before = u;
     summary = least_squares(evaluator, weighting, options, u);
@@ -501,11 +510,16 @@ FitResult fit_from(const ScenarioTemplate& scenario,
     weighting.update_scale(evaluator.predict(u));
     if ((u - before).cwiseAbs().maxCoeff() < kReweightTolerance * (1.0 + u.cwiseAbs().maxCoeff()) &&
         round > 0) {
+      settled = true;
       break;
     }
   }
-  result.converged = summary.termination_type == ceres::CONVERGENCE;
+  result.converged = settled && summary.termination_type == ceres::CONVERGENCE;
   result.message = summary.message;
+  if (!settled) {
+    result.message += "; the weights of the error model did not settle in " +
+                      std::to_string(kMostReweightRounds) + " reweighting rounds";
+  }
 
   // Statistics at the estimate, with the final weights.
   Eigen::VectorXd f;
