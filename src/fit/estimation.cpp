@@ -474,9 +474,9 @@ FitResult fit_from(const ScenarioTemplate& scenario,
   for (std::size_t k = 0; k < start.size(); ++k) {
     const EstimatedParameter& p = parameters[k];
     if (!(start[k] >= p.lower && start[k] <= p.upper) || (p.log_scale && !(start[k] > 0.0))) {
-      throw InputError("--estimate", 0, "",
-                       p.path + ": the start " + round_trip_number(start[k]) +
-                           " lies outside the bounds");
+      throw InputError(
+          "--estimate", 0, "",
+          p.path + ": the start " + round_trip_number(start[k]) + " lies outside the bounds");
     }
   }
   Evaluators evaluator(scenario, parameters, all_observations, subjects);

@@ -6,6 +6,7 @@
 
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/text.hpp"
+#include "csfpk/core/units.hpp"
 #include "csfpk/io/scenario_loader.hpp"
 #include "csfpk/run/pipeline.hpp"
 #include "csfpk/solve/sensitivity.hpp"
@@ -46,12 +47,22 @@ std::vector<Term> terms_of(const ModelInstance& instance, const std::string& sit
     return {Term{false, row, state, 1.0, 1.0 / volume(state)}};
   }
   const Trajectory& axes = instance.axes;
-  const auto level = std::find(axes.levels.begin(), axes.levels.end(), site);
   const std::vector<double>& x = axes.positions_cm;
-  if (level == axes.levels.end() || x.empty() || system.profile_states.size() != x.size()) {
-    return {};
+  if (x.empty() || system.profile_states.size() != x.size()) return {};
+  double at = 0.0;
+  const auto level = std::find(axes.levels.begin(), axes.levels.end(), site);
+  if (level != axes.levels.end()) {
+    at = axes.level_positions_cm[static_cast<std::size_t>(level - axes.levels.begin())];
+  } else {
+    // A position along the canal ("12 cm" from the sacral end), inside the grid.
+    try {
+      at = units::parse_as(site, units::kLength);
+    } catch (const Error&) {
+      return {};
+    }
+    const std::vector<double>& faces = axes.cell_faces_cm;
+    if (faces.empty() || at < faces.front() || at > faces.back()) return {};
   }
-  const double at = axes.level_positions_cm[static_cast<std::size_t>(level - axes.levels.begin())];
   const auto cell = [&](std::size_t i, double w) {
     const int state = system.profile_states[i];
     return Term{true, static_cast<int>(i), state, w, w / volume(state)};
@@ -69,6 +80,10 @@ std::vector<std::string> site_choices(const ModelInstance& instance) {
   if (!instance.axes.levels.empty()) {
     choices.push_back("a vertebral level (" + instance.axes.levels.front() + " … " +
                       instance.axes.levels.back() + ")");
+  }
+  if (!instance.axes.cell_faces_cm.empty()) {
+    choices.push_back("a position from " + round_trip_number(instance.axes.cell_faces_cm.front()) +
+                      " cm to " + round_trip_number(instance.axes.cell_faces_cm.back()) + " cm");
   }
   return choices;
 }

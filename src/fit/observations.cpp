@@ -8,6 +8,7 @@
 #include "csfpk/core/errors.hpp"
 #include "csfpk/core/text.hpp"
 #include "csfpk/core/units.hpp"
+#include "csfpk/io/nmtran.hpp"
 
 namespace csfpk {
 namespace {
@@ -34,6 +35,51 @@ std::vector<std::string> cells_of(const std::string& line) {
 const std::vector<std::string> kRequired = {"time", "drug", "site", "value", "unit"};
 const std::vector<std::string> kOptional = {"subject", "weight"};
 
+std::string upper(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return text;
+}
+
+// An NM-TRAN table (csfpk export --nmtran, or another tool's) rather than the observations CSV:
+// its header has TIME and DV with EVID or ID.
+bool is_nmtran(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    const std::string text = trim(line);
+    if (text.empty() || text.front() == '#' || text.front() == '@') continue;
+    std::vector<std::string> header = cells_of(text);
+    for (std::string& cell : header) cell = upper(cell);
+    const auto has = [&](const char* name) {
+      return std::find(header.begin(), header.end(), name) != header.end();
+    };
+    return has("TIME") && has("DV") && (has("EVID") || has("ID"));
+  }
+  return false;
+}
+
+ObservationSet from_nmtran(const std::string& path) {
+  NmtranOptions options;
+  options.observations = true;
+  const NmtranDosing table = read_nmtran(path, options);
+  ObservationSet set;
+  set.file = path;
+  for (const NmtranDosing::Sample& sample : table.observations) {
+    Observation row;
+    row.subject = sample.id;
+    row.time_h = sample.time_h;
+    row.drug = sample.drug;
+    row.site = sample.compartment;
+    row.value_ug_per_mL = sample.value_ug_per_mL;
+    row.line = sample.line;
+    if (row.value_ug_per_mL < 0.0) {
+      throw InputError(path, row.line, "DV", "a concentration cannot be negative");
+    }
+    set.rows.push_back(std::move(row));
+  }
+  return set;
+}
+
 }  // namespace
 
 std::vector<std::string> ObservationSet::subjects() const {
@@ -56,6 +102,7 @@ ObservationSet ObservationSet::of_subject(const std::string& subject) const {
 ObservationSet read_observations(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw InputError(path, 0, "", "cannot open the observations file");
+  if (is_nmtran(path)) return from_nmtran(path);
   ObservationSet set;
   set.file = path;
   std::map<std::string, std::size_t> column;

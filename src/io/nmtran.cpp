@@ -252,19 +252,19 @@ NmtranDosing read_nmtran(const std::string& path, const NmtranOptions& options) 
     if (found == header.end()) return std::nullopt;
     return static_cast<std::size_t>(found - header.begin());
   };
-  for (const char* needed : {"TIME", "AMT"}) {
+  for (const char* needed : {"TIME", options.observations ? "DV" : "AMT"}) {
     if (!column(needed)) {
       throw InputError(path, header_line, needed,
                        std::string("the table has no ") + needed + " column; it has " +
                            join_alternatives(header));
     }
   }
-  if (!column("CMT") && options.compartments.size() != 1) {
+  if (!column("CMT") && options.compartments.size() != 1 && !options.observations) {
     throw InputError(path, header_line, "CMT",
                      "the table has no CMT column; give dosing.compartments with the one "
                      "compartment every dose goes to");
   }
-  if (!column("DRUG") && !options.drug) {
+  if (!column("DRUG") && !options.drug && !options.observations) {
     throw InputError(path, header_line, "DRUG",
                      "the table has no DRUG column; give dosing.drug (e.g. morphine)");
   }
@@ -293,14 +293,18 @@ NmtranDosing read_nmtran(const std::string& path, const NmtranOptions& options) 
   };
   const double time_factor =
       unit_of("TIME", options.time_unit, "dosing.units.time", units::kTime, "h");
+  // An observation table needs no dose or flow units: its dose records are not read.
   const double amount_factor =
-      unit_of("AMT", options.amount_unit, "dosing.units.amount", units::kMass, "ug");
+      options.observations
+          ? 1.0
+          : unit_of("AMT", options.amount_unit, "dosing.units.amount", units::kMass, "ug");
   double rate_factor = amount_factor / time_factor;
-  if (!options.amount_unit && !options.time_unit && file_units.count("RATE")) {
+  if (!options.amount_unit && !options.time_unit && file_units.count("RATE") &&
+      !options.observations) {
     rate_factor = unit_factor(file_units["RATE"], units::kMassRate, "RATE", path, 0, "units");
   }
   double flow_factor = 1.0;
-  if (column("FLOW")) {
+  if (column("FLOW") && !options.observations) {
     flow_factor =
         unit_of("FLOW", options.flow_unit, "dosing.units.flow", units::kVolumeRate, "mL/h");
   }
@@ -308,6 +312,7 @@ NmtranDosing read_nmtran(const std::string& path, const NmtranOptions& options) 
   NmtranDosing dosing;
   std::set<std::string> drugs;
   std::set<std::string> ids;
+  std::optional<double> dv_factor;
   for (const Cells& r : rows) {
     if (r.cells.size() != header.size()) {
       throw InputError(path, r.line, "",
@@ -329,9 +334,30 @@ NmtranDosing read_nmtran(const std::string& path, const NmtranOptions& options) 
       }
       return v;
     };
+    const auto compartment_name = [&](int line) {
+      int cmt = options.compartments.empty() ? 0 : options.compartments.begin()->first;
+      if (column("CMT")) {
+        const double value = number("CMT", 0.0);
+        if (value != std::floor(value) || std::abs(value) > 1e6) {
+          throw InputError(path, line, "CMT", "expected a compartment number, got " + num(value));
+        }
+        cmt = static_cast<int>(value);
+      }
+      const auto name = compartments.find(cmt);
+      if (name == compartments.end()) {
+        std::string known;
+        for (const auto& [n, label] : compartments)
+          known += (known.empty() ? "" : ", ") + std::to_string(n) + " " + label;
+        throw InputError(path, line, "CMT",
+                         "compartment " + std::to_string(cmt) + " has no name; known: " + known +
+                             " (name it in a '# CMT:' line" +
+                             (options.observations ? ")" : " or under dosing.compartments)"));
+      }
+      return name->second;
+    };
     if (const auto id = text_of("ID")) {
       ids.insert(*id);
-      if (options.id && *id != *options.id) continue;
+      if (options.id && *id != *options.id && !options.observations) continue;
     }
     const double amt = number("AMT", 0.0);
     const double evid = number("EVID", amt > 0.0 ? 1.0 : 0.0);
@@ -341,14 +367,32 @@ NmtranDosing read_nmtran(const std::string& path, const NmtranOptions& options) 
     }
     const double t = number("TIME", 0.0) * time_factor;
     if (t < 0.0) throw InputError(path, r.line, "TIME", "is negative");
-    if (column("FLOW")) {
+    if (column("FLOW") && !options.observations) {
       const double flow = number("FLOW", 0.0) * flow_factor;
       if (flow < 0.0) throw InputError(path, r.line, "FLOW", "is negative");
       if (dosing.flows.empty() || flow != dosing.flows.back().volume_rate_mL_per_h) {
         dosing.flows.push_back({t, flow});
       }
     }
-    if (evid == 0.0 || evid == 2.0) continue;
+    if (evid == 0.0 && options.observations && number("MDV", 0.0) != 1.0 && text_of("DV") &&
+        !text_of("DV")->empty() && *text_of("DV") != ".") {
+      NmtranDosing::Sample sample;
+      sample.id = text_of("ID").value_or("1");
+      sample.time_h = t;
+      sample.drug = text_of("DRUG").value_or(options.drug.value_or(""));
+      if (sample.drug.empty()) {
+        throw InputError(path, r.line, "DRUG", "an observation needs a drug (a DRUG column)");
+      }
+      sample.compartment = compartment_name(r.line);
+      if (!dv_factor) {
+        dv_factor = unit_of("DV", std::nullopt, "DV", units::kConcentration, "ug/mL");
+      }
+      sample.value_ug_per_mL = number("DV", 0.0) * *dv_factor;
+      sample.line = r.line;
+      dosing.observations.push_back(std::move(sample));
+      continue;
+    }
+    if (evid == 0.0 || evid == 2.0 || options.observations) continue;
     if (evid != 1.0) {
       throw InputError(path, r.line, "EVID",
                        "expected 0 (observation), 1 (dose) or 2 (other), got " + num(evid) +
@@ -384,25 +428,14 @@ NmtranDosing read_nmtran(const std::string& path, const NmtranOptions& options) 
     if (d.drug.empty()) d.drug = options.drug.value_or("");
     if (d.drug.empty()) throw InputError(path, r.line, "DRUG", "a dose needs a drug");
     drugs.insert(d.drug);
-    int cmt = options.compartments.empty() ? 0 : options.compartments.begin()->first;
-    if (column("CMT")) {
-      const double value = number("CMT", 0.0);
-      if (value != std::floor(value) || std::abs(value) > 1e6) {
-        throw InputError(path, r.line, "CMT", "expected a compartment number, got " + num(value));
-      }
-      cmt = static_cast<int>(value);
-    }
-    const auto name = compartments.find(cmt);
-    if (name == compartments.end()) {
-      std::string known;
-      for (const auto& [n, label] : compartments)
-        known += (known.empty() ? "" : ", ") + std::to_string(n) + " " + label;
-      throw InputError(path, r.line, "CMT",
-                       "compartment " + std::to_string(cmt) + " has no name; known: " + known +
-                           " (name it under dosing.compartments)");
-    }
-    dose.compartment = name->second;
+    dose.compartment = compartment_name(r.line);
     dosing.doses.push_back(std::move(dose));
+  }
+  if (options.observations) {
+    if (dosing.observations.empty()) {
+      throw InputError(path, 0, "", "the table has no observation records (EVID 0 with a DV)");
+    }
+    return dosing;
   }
   if (ids.size() > 1 && !options.id) {
     throw InputError(

@@ -112,7 +112,7 @@ TEST_CASE("sensitivities equal central differences on P2 (CVODES)", "[fit]") {
       parameter("pump.basal=0.5 mL/day"),                       // pump
   };
   const ObservationSet observations =
-      samples("morphine", {"L3", "L1", "T10", "T4", "C5", "cranial_pool", "plasma"},
+      samples("morphine", {"L3", "L1", "T10", "T4", "C5", "30 cm", "cranial_pool", "plasma"},
               {1.0, 6.0, 6.5, 12.0, 24.0, 36.0, 48.0});
   // The sensitivities from CVODES at tight tolerances; the differences from exact solves (the
   // uniform-step matrix exponential `auto` takes for P2: every step here is a multiple of the

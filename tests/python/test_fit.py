@@ -167,3 +167,30 @@ outputs:
         band = ds["concentration"].sel(drug="morphine", site="lumbar")
         assert int((ds["status"] == "ok").sum()) == 400
         assert np.all(np.isfinite(band.values))
+
+
+def test_nmtran_table_as_data_round_trip(tmp_path):
+    """A run exported as an NM-TRAN table is data for `fit`: noise-free, the scenario's own
+    values come back from other starts."""
+    result = tmp_path / "run.h5"
+    table = tmp_path / "table.csv"
+    run("run", SCENARIO, "-o", result)
+    run("export", result, "--nmtran", table)
+    out = tmp_path / "fit.h5"
+    run("fit", SCENARIO, "--data", table,
+        "--estimate", "drugs.morphine.meningeal_permeability=0.03 cm/h,0.0001 cm/h,1 cm/h",
+        "--estimate", "variability.csf_volume_factor=1.4,0.2,5", "-o", out)
+    with csfpk.open_fit(out) as ds:
+        np.testing.assert_allclose(ds["estimate"].isel(fit=0).values, [0.012, 1.0], rtol=1e-6)
+        assert set(ds["site"].values.astype(str)) == {"lumbar", "thoracic", "cervical", "cranial",
+                                                      "plasma"}
+
+
+def test_nmtran_observation_without_named_compartment(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("# units: TIME h, DV ng/mL\nID,TIME,EVID,CMT,DRUG,DV\n1,1,0,11,morphine,5\n")
+    result = run("fit", SCENARIO, "--data", table, "--estimate", "variability.csf_volume_factor=1",
+                 "-o", tmp_path / "x.h5", check=False)
+    assert result.returncode == 2
+    assert ":3: CMT: compartment 11 has no name; known: 1 catheter_tip, 2 plasma, 3 subcutaneous" \
+        in result.stderr

@@ -7,7 +7,12 @@
 //   1,30 min,morphine,lumbar,12.5,ug/mL,1
 //
 // `subject` and `weight` are optional columns (default subject "1", weight 1). `site` names a
-// model site (a compartment, cranial_pool, plasma) or, for the 1D model, a vertebral level (L2).
+// model site (a compartment, cranial_pool, plasma) or, for the 1D model, a vertebral level (L2)
+// or a position along the canal with its unit (12 cm, from the sacral end).
+//
+// An NM-TRAN table (header with TIME, DV and ID or EVID; `csfpk export --nmtran` writes one) is
+// read as well: its EVID 0 records with a DV, ID as the subject, CMT named by its '# CMT:' line
+// as the site, and the units of its '# units:' line (docs/interop.md).
 #include <string>
 #include <vector>
 

@@ -46,6 +46,9 @@ struct NmtranOptions {
   std::optional<std::string> id;            // which ID, when the table has several
   std::string scenario_file;                // where the options were given, for messages
   int scenario_line = 0;
+  // Read the observation records (EVID 0 with a DV) of every ID instead of one ID's doses: the
+  // table is data for `csfpk fit`, and dose records are then optional.
+  bool observations = false;
 };
 
 // A parsed table: dose and flow records with compartment names still unresolved.
@@ -58,6 +61,16 @@ struct NmtranDosing {
   std::vector<Dose> doses;
   std::vector<FlowRecord> flows;
   std::vector<std::string> drugs;  // sorted, unique
+  // With NmtranOptions::observations: every EVID 0 record with a DV (MDV not 1), in file order.
+  struct Sample {
+    std::string id;
+    double time_h = 0.0;
+    std::string drug;
+    std::string compartment;  // the name its CMT maps to
+    double value_ug_per_mL = 0.0;
+    int line = 0;
+  };
+  std::vector<Sample> observations;
 };
 
 // Reads `path`: InputError naming the file, line and column for every problem (unknown column
