@@ -383,6 +383,7 @@ SweepOutcome run_sweep(const SweepOptions& options, std::ostream& log) {
     std::vector<std::string> inputs = base.library().files_read();
     inputs.push_back(spec.file);
     inputs.push_back(spec.base_path);
+    inputs.insert(inputs.end(), spec.factor_files.begin(), spec.factor_files.end());
     SweepProvenance provenance{options.csfpk_version, options.command_line, options.created_utc,
                                base.base().text, digest_files(inputs)};
     const std::string temporary = claim.temporary_name();

@@ -206,6 +206,7 @@ void read_from_fit(const YamlNode& node, const std::string& sweep_file, SweepSpe
                      "' (the data do not identify it); nothing to sample");
     }
   }
+  s.factor_files.push_back(path.lexically_normal().string());
   const std::size_t first = s.factors.size();
   for (Eigen::Index k = 0; k < m; ++k) {
     const EstimatedParameter& p = sample.parameters[static_cast<std::size_t>(k)];

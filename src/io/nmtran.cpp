@@ -350,8 +350,8 @@ NmtranDosing read_nmtran(const std::string& path, const NmtranOptions& options) 
           known += (known.empty() ? "" : ", ") + std::to_string(n) + " " + label;
         throw InputError(path, line, "CMT",
                          "compartment " + std::to_string(cmt) + " has no name; known: " + known +
-                             " (name it in a '# CMT:' line" +
-                             (options.observations ? ")" : " or under dosing.compartments)"));
+                             (options.observations ? " (name it in a '# CMT:' line)"
+                                                   : " (name it under dosing.compartments)"));
       }
       return name->second;
     };

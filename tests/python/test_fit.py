@@ -167,6 +167,16 @@ outputs:
         band = ds["concentration"].sel(drug="morphine", site="lumbar")
         assert int((ds["status"] == "ok").sum()) == 400
         assert np.all(np.isfinite(band.values))
+    # The fit file is an input of the sweep: a changed fit cannot be resumed into it.
+    refit = tmp_path / "refit.h5"
+    run("fit", SCENARIO, "--data", DATA, *ESTIMATES, "-o", refit)
+    sweep.write_text(sweep.read_text().replace(str(fit_file), str(refit)))
+    out2 = tmp_path / "band2.h5"
+    run("sweep", sweep, "-o", out2)
+    refit.write_bytes(refit.read_bytes() + b"\0")
+    result = run("sweep", sweep, "-o", out2, "--resume", check=False)
+    assert result.returncode == 2
+    assert "has changed since" in result.stderr
 
 
 def test_nmtran_table_as_data_round_trip(tmp_path):

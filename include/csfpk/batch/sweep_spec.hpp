@@ -56,6 +56,9 @@ struct SweepSpec {
   std::string text;       // its YAML after --set overrides: provenance, and the resume check
   std::string base_path;  // the base scenario, resolved against the sweep file's folder
   std::vector<std::string> base_overrides;  // `set:` entries, "path=value", applied to every run
+  // Files the factors were read from (a `from_fit:` fit file): digested with the other inputs,
+  // so that --resume refuses a sweep whose fit changed.
+  std::vector<std::string> factor_files;
   std::uint64_t seed = 0;
   DesignType design = DesignType::kMonteCarlo;
   // Monte Carlo / Latin hypercube: runs. Sobol: base samples N (runs = N·(k+2)). Grid: at most
