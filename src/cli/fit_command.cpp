@@ -97,19 +97,28 @@ class Fit final : public FitCommand {
                                               .overwrite = overwrite_,
                                               .inputs = {{scenario_, "scenario"}, {data_, "data"}},
                                               .what = "fit file"});
+    std::size_t failures = 0;
     if (subjects_ == "pooled") {
       report.fits.push_back(
           fit(scenario, report.parameters, observations, report.options, per_subject));
     } else {
+      // One subject's failure is recorded and the others go on.
       for (const std::string& subject : observations.subjects()) {
         std::vector<SubjectScenario> own;
         for (const SubjectScenario& s : per_subject) {
           if (s.subject == subject) own.push_back(s);
         }
-        FitResult result =
-            fit(scenario, report.parameters, observations.of_subject(subject), report.options, own);
-        result.label = subject;
-        report.fits.push_back(std::move(result));
+        const ObservationSet rows = observations.of_subject(subject);
+        try {
+          FitResult result = fit(scenario, report.parameters, rows, report.options, own);
+          result.label = subject;
+          report.fits.push_back(std::move(result));
+        } catch (const Error& e) {
+          std::cerr << "csfpk fit: subject " << subject
+                    << " failed: " << printable_message(e.what()) << "\n";
+          report.fits.push_back(failed_fit(report.parameters, rows, subject, e.what()));
+          ++failures;
+        }
       }
     }
     std::ifstream in(scenario_);
@@ -121,6 +130,10 @@ class Fit final : public FitCommand {
     claim.commit(temporary);
     std::cout << format_fit(report) << "\nfit file: " << std::filesystem::absolute(output).string()
               << "\n";
+    if (failures > 0) {
+      std::cout << failures << " of " << report.fits.size()
+                << " subject fit(s) failed; recorded in the fit file (converged 0, message)\n";
+    }
     return kOk;
   }
 

@@ -283,39 +283,48 @@ double weighted_rss(Evaluators& evaluator, const Weighting& weighting, const Eig
   return r.squaredNorm();
 }
 
-// Brun et al. (2001): columns normalised to unit length, γ = 1/√λ_min(SᵀS) over each subset.
-std::vector<CollinearitySubset> collinearity(const Eigen::MatrixXd& weighted_jacobian) {
-  const auto m = static_cast<std::size_t>(weighted_jacobian.cols());
-  Eigen::MatrixXd s = weighted_jacobian;
-  for (Eigen::Index j = 0; j < s.cols(); ++j) {
-    const double norm = s.col(j).norm();
-    if (norm > 0.0) s.col(j) /= norm;
-  }
+// The subsets scored for collinearity: every subset of two or more parameters, smallest first,
+// or the pairs only above kMostParametersForAllSubsets parameters. Indices NaN.
+std::vector<CollinearitySubset> collinearity_subsets(std::size_t m) {
   std::vector<CollinearitySubset> subsets;
-  const auto score = [&](const std::vector<int>& members) {
-    Eigen::MatrixXd sub(s.rows(), static_cast<Eigen::Index>(members.size()));
-    for (std::size_t k = 0; k < members.size(); ++k) {
-      sub.col(static_cast<Eigen::Index>(k)) = s.col(members[k]);
-    }
-    const Eigen::MatrixXd cross = sub.transpose() * sub;
-    const double smallest = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(cross).eigenvalues()(0);
-    subsets.push_back({members, smallest > 0.0 ? 1.0 / std::sqrt(smallest) : kInf});
-  };
   if (m <= kMostParametersForAllSubsets) {
     for (unsigned mask = 1; mask < (1U << m); ++mask) {
       std::vector<int> members;
       for (std::size_t j = 0; j < m; ++j) {
         if ((mask >> j) & 1U) members.push_back(static_cast<int>(j));
       }
-      if (members.size() >= 2) score(members);
+      if (members.size() >= 2) subsets.push_back({members, kNaN});
     }
     std::stable_sort(subsets.begin(), subsets.end(), [](const auto& a, const auto& b) {
       return a.members.size() < b.members.size();
     });
   } else {
     for (std::size_t a = 0; a < m; ++a) {
-      for (std::size_t b = a + 1; b < m; ++b) score({static_cast<int>(a), static_cast<int>(b)});
+      for (std::size_t b = a + 1; b < m; ++b) {
+        subsets.push_back({{static_cast<int>(a), static_cast<int>(b)}, kNaN});
+      }
     }
+  }
+  return subsets;
+}
+
+// Brun et al. (2001): columns normalised to unit length, γ = 1/√λ_min(SᵀS) over each subset.
+std::vector<CollinearitySubset> collinearity(const Eigen::MatrixXd& weighted_jacobian) {
+  Eigen::MatrixXd s = weighted_jacobian;
+  for (Eigen::Index j = 0; j < s.cols(); ++j) {
+    const double norm = s.col(j).norm();
+    if (norm > 0.0) s.col(j) /= norm;
+  }
+  std::vector<CollinearitySubset> subsets =
+      collinearity_subsets(static_cast<std::size_t>(s.cols()));
+  for (CollinearitySubset& subset : subsets) {
+    Eigen::MatrixXd sub(s.rows(), static_cast<Eigen::Index>(subset.members.size()));
+    for (std::size_t k = 0; k < subset.members.size(); ++k) {
+      sub.col(static_cast<Eigen::Index>(k)) = s.col(subset.members[k]);
+    }
+    const Eigen::MatrixXd cross = sub.transpose() * sub;
+    const double smallest = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(cross).eigenvalues()(0);
+    subset.index = smallest > 0.0 ? 1.0 / std::sqrt(smallest) : kInf;
   }
   return subsets;
 }
@@ -456,6 +465,32 @@ SubjectScenario parse_subject_override(const std::string& text) {
             "': expected SUBJECT:PATH=VALUE, e.g. 2:injections.0.dose.morphine=500 ug");
   }
   return {trim(text.substr(0, colon)), {trim(text.substr(colon + 1))}};
+}
+
+FitResult failed_fit(const std::vector<EstimatedParameter>& parameters,
+                     const ObservationSet& observations, const std::string& label,
+                     const std::string& why) {
+  const auto m = static_cast<Eigen::Index>(parameters.size());
+  FitResult result;
+  result.label = label;
+  result.observations = observations;
+  for (const auto& p : parameters) {
+    result.start.push_back(p.initial);
+    ParameterEstimate e;
+    e.estimate = e.standard_error = e.fitted_standard_error = kNaN;
+    e.ci_lower = e.ci_upper = e.rse_percent = kNaN;
+    e.gradient = "-";
+    result.parameters.push_back(e);
+  }
+  result.covariance = Eigen::MatrixXd::Constant(m, m, kNaN);
+  result.correlation = Eigen::MatrixXd::Constant(m, m, kNaN);
+  result.collinearity = collinearity_subsets(parameters.size());
+  result.predicted.assign(observations.rows.size(), kNaN);
+  result.standardized_residual.assign(observations.rows.size(), kNaN);
+  result.weighted_rss = result.residual_scale = result.minus2_log_likelihood = kNaN;
+  result.aic = result.bic = kNaN;
+  result.message = "failed: " + why;
+  return result;
 }
 
 FitResult fit(const ScenarioTemplate& scenario, const std::vector<EstimatedParameter>& parameters,

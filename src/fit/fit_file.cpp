@@ -283,6 +283,7 @@ std::string format_fit(const FitReport& report) {
     out << "\n== " << f.label << ": " << f.observations.rows.size() << " observations, "
         << (f.converged ? "converged" : "NOT converged") << " after " << f.iterations
         << " iterations, " << f.solves << " solves\n";
+    if (!f.converged && !f.message.empty()) out << f.message << "\n";
     out << std::left << std::setw(44) << "parameter" << std::setw(12) << "estimate" << std::setw(10)
         << "unit" << std::setw(11) << "SE" << std::setw(8) << "RSE%"
         << "95% CI\n";

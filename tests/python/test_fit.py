@@ -88,16 +88,28 @@ def test_plot_fit(fit_file):
 
 def test_individual_fits(tmp_path):
     out = tmp_path / "each.h5"
-    run("fit", SCENARIO, "--data", DATA, *ESTIMATES, *DOSES, "--subjects", "individual",
-        "--estimate", "drugs.morphine.plasma_clearance=100 L/h", "-o", out, check=False)
-    # Three parameters from one subject's 6 points of a single site: allowed, but the plasma
-    # clearance is not identified by CSF data, which the report must say.
     result = run("fit", SCENARIO, "--data", DATA, *ESTIMATES, *DOSES, "--subjects", "individual",
-                 "-o", out, "--overwrite")
+                 "-o", out)
     assert "== 0.50mg" in result.stdout and "== 0.25mg" in result.stdout
     with csfpk.open_fit(out) as ds:
         assert list(ds["fit"].values) == ["0.50mg", "0.25mg"]
         assert list(np.bincount(ds["observation_fit"].values)) == [6, 6]
+        assert list(ds["converged"].values) == [1, 1]
+
+
+def test_a_failed_subject_is_recorded_and_the_others_go_on(tmp_path):
+    out = tmp_path / "each.h5"
+    # The 0.25 mg group's scenario ends at 6 h, before its 8 h and 12 h samples.
+    result = run("fit", SCENARIO, "--data", DATA, *ESTIMATES, *DOSES, "--subjects", "individual",
+                 "--subject-set", "0.25mg:duration=6 h", "-o", out)
+    assert "subject 0.25mg failed" in result.stderr
+    assert "is after the end of the scenario" in result.stderr
+    assert "1 of 2 subject fit(s) failed" in result.stdout
+    with csfpk.open_fit(out) as ds:
+        assert list(ds["converged"].values) == [1, 0]
+        assert str(ds["message"].values[1]).startswith("failed: ")
+        assert np.all(np.isfinite(ds["estimate"].sel(fit="0.50mg").values))
+        assert np.all(np.isnan(ds["estimate"].sel(fit="0.25mg").values))
 
 
 @pytest.mark.parametrize("args, message", [

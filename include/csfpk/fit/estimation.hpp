@@ -124,6 +124,12 @@ FitResult fit(const ScenarioTemplate& scenario, const std::vector<EstimatedParam
               const ObservationSet& observations, const FitOptions& options,
               const std::vector<SubjectScenario>& subjects = {});
 
+// What an individual fit records for a subject whose fit could not be done (the rest go on):
+// every figure NaN, not converged, `why` as the message.
+FitResult failed_fit(const std::vector<EstimatedParameter>& parameters,
+                     const ObservationSet& observations, const std::string& label,
+                     const std::string& why);
+
 // The same, from other initial values (in each parameter's unit).
 FitResult fit_from(const ScenarioTemplate& scenario,
                    const std::vector<EstimatedParameter>& parameters,
